@@ -1,0 +1,79 @@
+"""The plugin manager that runs lifecycle hooks for one ``fit``.
+
+Installed ``nnfs.hooks`` plugins are imported once per process, one by one: a plugin that fails to
+import is skipped with a warning naming its distribution (or, with ``NNFS_STRICT_PLUGINS=1``, raises
+:class:`~nnfs_core.errors.PluginLoadError`), so a broken pack never stops training.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+import pluggy
+
+from nnfs_core import hookspecs
+from nnfs_core.errors import PluginLoadError
+
+__all__ = ["PluginManager", "make_plugin_manager", "hook_plugins", "forget_hook_plugins", "HookPluginWarning"]
+
+
+class HookPluginWarning(UserWarning):
+    """An installed ``nnfs.hooks`` plugin could not be loaded and was skipped."""
+
+
+class PluginManager(pluggy.PluginManager):
+    """A pluggy manager that also accepts undecorated methods named like a hook specification."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self.add_hookspecs(hookspecs)
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        options = super().parse_hookimpl_opts(plugin, name)
+        if options is None and name in hookspecs.HOOK_NAMES and callable(getattr(plugin, name, None)):
+            return {}
+        return options
+
+
+_loaded: list[tuple[str, Any]] | None = None
+
+
+def hook_plugins() -> list[tuple[str, Any]]:
+    """``(name, plugin)`` for every installed ``nnfs.hooks`` entry point that imports."""
+    global _loaded
+    if _loaded is None:
+        from nnfs_core import registry
+
+        _loaded = []
+        for entry in registry.hook_entries():
+            try:
+                plugin = entry.load()
+                if isinstance(plugin, type):
+                    plugin = plugin()
+            except PluginLoadError as error:
+                if registry._strict():
+                    raise
+                warnings.warn(str(error), HookPluginWarning, stacklevel=2)
+                continue
+            _loaded.append((f"{entry.distribution}:{entry.name}", plugin))
+    return _loaded
+
+
+def forget_hook_plugins() -> None:
+    global _loaded
+    _loaded = None
+
+
+def make_plugin_manager(callbacks: Iterable[Any] = ()) -> PluginManager:
+    """A fresh manager holding the installed hook plugins and ``callbacks`` (called in the given order)."""
+    manager = PluginManager()
+    # pluggy calls the most recently registered implementation first; register in reverse to keep order.
+    for callback in reversed(list(callbacks)):
+        manager.register(callback)
+    for name, plugin in hook_plugins():
+        if manager.is_registered(plugin):
+            continue
+        manager.register(plugin, name=name)
+    return manager

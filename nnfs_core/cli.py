@@ -1,0 +1,83 @@
+"""The ``nnfs`` command."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import sys
+from collections.abc import Sequence
+
+from nnfs_core._version import __version__
+
+__all__ = ["main"]
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from nnfs_core import registry
+
+    kinds = [args.kind] if args.kind else registry.kinds()
+    rows = []
+    for kind in kinds:
+        for entry in registry.of_kind(kind).entries():
+            if args.pattern and not fnmatch.fnmatch(entry.key, registry.normalize(args.pattern)) and not fnmatch.fnmatch(
+                entry.name.lower(), args.pattern.lower()
+            ):
+                continue
+            rows.append([kind, entry.name, entry.distribution, entry.version, entry.target, entry])
+    if not rows:
+        print("no components found" + (f" matching {args.pattern!r}" if args.pattern else ""))
+        return 0
+    print(_table([row[:5] for row in rows], ["KIND", "NAME", "DISTRIBUTION", "VERSION", "TARGET"]))
+    if not args.check:
+        return 0
+    from nnfs_core.testing.distribution import check_entries
+
+    failures = check_entries([row[5] for row in rows])
+    print()
+    if failures:
+        for line in failures:
+            print(f"FAIL  {line}")
+        print(f"{len(failures)} problem(s) in {len(rows)} component(s)")
+        return 1
+    print(f"all {len(rows)} component(s) load")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from nnfs_core.registry import KINDS
+
+    parser = argparse.ArgumentParser(prog="nnfs", description="nnfs: a deep-learning framework in pure NumPy")
+    parser.add_argument("--version", action="version", version=f"nnfs-core {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    plugins = commands.add_parser("plugins", help="list installed components by kind, distribution and version")
+    plugins.add_argument("pattern", nargs="?", help="glob on the component name, e.g. 'conv*'")
+    plugins.add_argument("--kind", choices=sorted(KINDS), help="only this kind")
+    plugins.add_argument("--check", action="store_true", help="import every component and report failures")
+    plugins.set_defaults(run=_plugins)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0
+    from nnfs_core.errors import NNFSError
+
+    try:
+        return int(args.run(args))
+    except NNFSError as error:
+        print(f"nnfs: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

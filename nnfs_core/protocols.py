@@ -1,0 +1,313 @@
+"""What a layer, a loss, an optimizer and a scheduler are.
+
+Two things live here for each kind: a runtime-checkable :class:`typing.Protocol` (the contract; any object
+with these members works, whatever it inherits from) and a small base class that implementations may
+inherit to get the boring parts for free (``params``/``grads``/``state`` dictionaries, shape bookkeeping
+and a ``get_config`` read off the constructor's signature). No ``__init__`` here raises.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from nnfs_core._config import to_jsonable
+
+__all__ = [
+    "Layer",
+    "Loss",
+    "Optimizer",
+    "Scheduler",
+    "BaseLayer",
+    "BaseLoss",
+    "BaseOptimizer",
+    "BaseScheduler",
+    "BaseCallback",
+    "Array",
+]
+
+Array = npt.NDArray[Any]
+
+
+@runtime_checkable
+class Layer(Protocol):
+    """A differentiable map applied to a batch; see ARCHITECTURE.md."""
+
+    params: dict[str, Array]
+    grads: dict[str, Array]
+
+    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]: ...
+
+    def forward(self, x: Array, *, training: bool = False) -> Array: ...
+
+    def backward(self, grad: Array) -> Array: ...
+
+    def get_config(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class Loss(Protocol):
+    """A scalar objective, mean-reduced over the batch, and its gradient."""
+
+    def forward(self, y_pred: Array, y_true: Array) -> float: ...
+
+    def backward(self, y_pred: Array, y_true: Array) -> Array: ...
+
+    def get_config(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class Optimizer(Protocol):
+    """Updates parameter arrays in place from their gradients."""
+
+    learning_rate: float
+
+    def step(self, params: list[Array], grads: list[Array]) -> None: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+    def get_config(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class Scheduler(Protocol):
+    """Changes an optimizer's learning rate as training goes; stepped through the lifecycle hooks."""
+
+    interval: str
+
+    def attach(self, optimizer: Optimizer) -> None: ...
+
+    def step(self, logs: dict[str, float] | None = None) -> None: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+class _Configurable:
+    """``get_config`` from the constructor's signature: each argument is read back from ``self.<name>``.
+
+    Subclasses store every constructor argument under its own name, as scikit-learn estimators do, and
+    get a JSON-safe config that ``type(self)(**config)`` rebuilds.
+    """
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {}
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                continue
+            config[name] = to_jsonable(getattr(self, name), f"{type(self).__name__}.{name}")
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        return f"{type(self).__name__}({arguments})"
+
+
+class BaseLayer(_Configurable):
+    """Base class for layers: storage for parameters, gradients and state, and identity shape inference.
+
+    Subclasses override :meth:`build` (call ``super().build(...)`` first, then allocate parameters from
+    ``rng`` in ``dtype`` and return the output shape), :meth:`forward` and :meth:`backward`.
+
+    Attributes
+    ----------
+    params, grads : dict of str to ndarray
+        Trainable arrays and their gradients (same keys, same shapes).
+    state : dict of str to ndarray
+        Non-trainable arrays that are saved with the model (BatchNorm running statistics).
+    trainable : bool
+        When False the network hands none of this layer's parameters to the optimizer.
+    skip_input_grad : bool
+        Set by the network on the first layer: nobody needs d loss / d input, so a layer may skip it
+        and return ``None`` from :meth:`backward`.
+    """
+
+    def __init__(self) -> None:
+        self.params: dict[str, Array] = {}
+        self.grads: dict[str, Array] = {}
+        self.state: dict[str, Array] = {}
+        self.trainable = True
+        self.skip_input_grad = False
+        self.built = False
+        self.input_shape: tuple[int, ...] | None = None
+        self.output_shape: tuple[int, ...] | None = None
+        self.dtype: np.dtype[Any] = np.dtype(np.float32)
+
+    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
+        """Record the per-sample input shape and dtype; return the output shape (identity here)."""
+        self.input_shape = tuple(int(size) for size in input_shape)
+        self.dtype = np.dtype(dtype)
+        self.output_shape = self.input_shape
+        self.built = True
+        return self.output_shape
+
+    def forward(self, x: Array, *, training: bool = False) -> Array:
+        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+
+    def backward(self, grad: Array) -> Array:
+        raise NotImplementedError(f"{type(self).__name__} does not implement backward")
+
+    def zero_grads(self) -> None:
+        for grad in self.grads.values():
+            grad.fill(0)
+
+
+class BaseLoss(_Configurable):
+    """Base class for losses: mean-reduced ``forward`` and its gradient ``backward``."""
+
+    def forward(self, y_pred: Array, y_true: Array) -> float:
+        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+
+    def backward(self, y_pred: Array, y_true: Array) -> Array:
+        raise NotImplementedError(f"{type(self).__name__} does not implement backward")
+
+    def check_target(self, output_shape: tuple[int, ...], y_true: Array) -> None:
+        """Raise :class:`~nnfs_core.errors.ShapeError` if ``y_true`` cannot be compared with outputs.
+
+        ``output_shape`` is per sample. The default asks for targets of exactly the output shape.
+        """
+        from nnfs_core.errors import ShapeError
+
+        if tuple(y_true.shape[1:]) != tuple(output_shape):
+            raise ShapeError(
+                f"{type(self).__name__} needs targets of shape (N, {', '.join(map(str, output_shape))}) "
+                f"to match the network's output, got targets of shape {y_true.shape}"
+            )
+
+
+class BaseOptimizer(_Configurable):
+    """Base class for optimizers: gradient clipping, per-parameter state and ``state_dict``.
+
+    Subclasses implement :meth:`update`, which changes one parameter in place from its gradient and
+    its own state dictionary (created empty on the first step). ``self.iterations`` counts steps taken.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size; schedulers change it between steps.
+    clip_norm : float, optional
+        Rescale all gradients together so that their global L2 norm is at most this (as
+        ``torch.nn.utils.clip_grad_norm_``).
+    clip_value : float, optional
+        Clip every gradient element into ``[-clip_value, clip_value]``.
+    """
+
+    def __init__(self, learning_rate: float, *, clip_norm: float | None = None, clip_value: float | None = None):
+        from nnfs_core._checks import check_positive
+
+        check_positive(type(self).__name__, "learning_rate", learning_rate, allow_zero=True)
+        if clip_norm is not None:
+            check_positive(type(self).__name__, "clip_norm", clip_norm)
+        if clip_value is not None:
+            check_positive(type(self).__name__, "clip_value", clip_value)
+        self.learning_rate = float(learning_rate)
+        self.clip_norm = clip_norm
+        self.clip_value = clip_value
+        self.iterations = 0
+        self.state: dict[int, dict[str, Array]] = {}
+
+    def step(self, params: list[Array], grads: list[Array]) -> None:
+        """Update every parameter in place from its gradient (gradients may be clipped in place)."""
+        if self.clip_value is not None:
+            for grad in grads:
+                np.clip(grad, -self.clip_value, self.clip_value, out=grad)
+        if self.clip_norm is not None:
+            total = float(np.sqrt(sum(float(np.vdot(grad, grad)) for grad in grads)))
+            scale = self.clip_norm / (total + 1e-6)
+            if scale < 1.0:
+                for grad in grads:
+                    grad *= grad.dtype.type(scale)
+        self.iterations += 1
+        for index, (param, grad) in enumerate(zip(params, grads)):
+            self.update(param, grad, self.state.setdefault(index, {}))
+
+    def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not implement update")
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain numbers and arrays: ``learning_rate``, ``iterations`` and ``"<index>.<name>"`` arrays."""
+        flat: dict[str, Any] = {"learning_rate": self.learning_rate, "iterations": self.iterations}
+        for index, entries in self.state.items():
+            for name, value in entries.items():
+                flat[f"{index}.{name}"] = np.array(value, copy=True)
+        return flat
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.learning_rate = float(state["learning_rate"])
+        self.iterations = int(state["iterations"])
+        self.state = {}
+        for key, value in state.items():
+            if key in ("learning_rate", "iterations"):
+                continue
+            index, _, name = key.partition(".")
+            self.state.setdefault(int(index), {})[name] = np.array(value, copy=True)
+
+
+class BaseCallback:
+    """Base class for callbacks. Define any of the hooks in :mod:`nnfs_core.hookspecs` as methods.
+
+    Methods named like a hook specification are picked up without decorators; each may accept any
+    subset of that hook's arguments (``def on_epoch_end(self, epoch, logs)``).
+    """
+
+
+class BaseScheduler(_Configurable, BaseCallback):
+    """Base class for learning-rate schedulers.
+
+    A scheduler is a callback: it attaches to the network's optimizer when fitting starts and calls
+    :meth:`step` after every epoch (``interval = "epoch"``) or every batch (``interval = "batch"``).
+    Subclasses implement :meth:`get_lr`, the learning rate after ``self.last_step`` steps.
+    """
+
+    interval = "epoch"
+
+    def __init__(self) -> None:
+        self.optimizer: Any = None
+        self.base_lr: float | None = None
+        self.last_step = 0
+
+    def attach(self, optimizer: Any) -> None:
+        if self.optimizer is optimizer:
+            return
+        self.optimizer = optimizer
+        if self.base_lr is None:
+            self.base_lr = float(optimizer.learning_rate)
+        optimizer.learning_rate = self.get_lr()
+
+    def get_lr(self) -> float:
+        raise NotImplementedError(f"{type(self).__name__} does not implement get_lr")
+
+    def step(self, logs: dict[str, float] | None = None) -> None:
+        self.last_step += 1
+        self.optimizer.learning_rate = self.get_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"last_step": self.last_step, "base_lr": self.base_lr}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.last_step = int(state["last_step"])
+        self.base_lr = None if state["base_lr"] is None else float(state["base_lr"])
+        if self.optimizer is not None:
+            self.optimizer.learning_rate = self.get_lr()
+
+    # Lifecycle hooks (see nnfs_core.hookspecs).
+    def on_fit_start(self, network: Any) -> None:
+        self.attach(network.optimizer)
+
+    def on_batch_end(self, logs: dict[str, float]) -> None:
+        if self.interval == "batch":
+            self.step(logs)
+
+    def on_epoch_end(self, logs: dict[str, float]) -> None:
+        if self.interval == "epoch":
+            self.step(logs)

@@ -1,0 +1,371 @@
+"""Entry-point registries: one per kind of component, looked up by name.
+
+Packs declare components as entry points (``relu = "nnfs_activations.relu:ReLU"`` in the group
+``nnfs.activations``). The installed entry points are scanned once per process, lazily, without importing
+anything; ``get`` imports one target on first use; :func:`refresh` rescans after a ``pip install``.
+
+>>> from nnfs_core import registry
+>>> registry.layers.names()                       # doctest: +SKIP
+>>> registry.layers.create("dense", output_size=8)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnfs_core._first_party import FIRST_PARTY
+from nnfs_core.errors import (
+    ComponentConflictError,
+    ComponentNotFoundError,
+    ConfigError,
+    PluginLoadError,
+)
+
+__all__ = [
+    "KINDS",
+    "HOOKS_GROUP",
+    "Entry",
+    "Registry",
+    "normalize",
+    "refresh",
+    "kinds",
+    "of_kind",
+    "config_of",
+    "hook_entries",
+    "layers",
+    "activations",
+    "losses",
+    "optimizers",
+    "schedulers",
+    "initializers",
+    "metrics",
+    "callbacks",
+    "datasets",
+]
+
+KINDS: dict[str, str] = {
+    "layers": "nnfs.layers",
+    "activations": "nnfs.activations",
+    "losses": "nnfs.losses",
+    "optimizers": "nnfs.optimizers",
+    "schedulers": "nnfs.schedulers",
+    "initializers": "nnfs.initializers",
+    "metrics": "nnfs.metrics",
+    "callbacks": "nnfs.callbacks",
+    "datasets": "nnfs.datasets",
+}
+HOOKS_GROUP = "nnfs.hooks"
+IN_PROCESS = "<in-process>"
+
+_SEPARATORS = re.compile(r"[-_.\s]+")
+
+
+def normalize(name: str) -> str:
+    """The lookup key of a name: case and the separators ``-``, ``_``, ``.`` do not matter."""
+    return _SEPARATORS.sub("", name).lower()
+
+
+def _env_list(variable: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(variable, "").split(",") if item.strip()]
+
+
+def _strict() -> bool:
+    return os.environ.get("NNFS_STRICT_PLUGINS", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@dataclass
+class Entry:
+    """One component as installed: where it comes from, and whether it has been imported yet."""
+
+    name: str
+    kind: str
+    target: str
+    distribution: str
+    version: str
+    entry_point: Any = field(default=None, repr=False)
+    obj: Any = field(default=None, repr=False)
+
+    @property
+    def key(self) -> str:
+        return normalize(self.name)
+
+    @property
+    def loaded(self) -> bool:
+        return self.obj is not None
+
+    def load(self) -> Any:
+        """Import the target (once) and return it; failures become :class:`PluginLoadError`."""
+        if self.obj is None:
+            try:
+                self.obj = self.entry_point.load()
+            except Exception as error:
+                raise PluginLoadError(
+                    f"{self.kind} component {self.name!r} from {self.distribution}=={self.version} could not "
+                    f"be loaded ({self.target}): {type(error).__name__}: {error}. Reinstall or upgrade "
+                    f"{self.distribution}, or switch it off with NNFS_DISABLE_PLUGINS={self.distribution}",
+                    name=self.name,
+                ) from error
+        return self.obj
+
+
+@dataclass
+class _Scan:
+    by_group: dict[str, list[Entry]]
+    disabled: dict[str, list[Entry]]
+
+
+_scan_cache: _Scan | None = None
+
+
+def _scan() -> _Scan:
+    """Read every nnfs entry point of every installed distribution, once per process."""
+    global _scan_cache
+    if _scan_cache is not None:
+        return _scan_cache
+    from nnfs_core._compat import metadata
+
+    disabled_dists = {normalize(name) for name in _env_list("NNFS_DISABLE_PLUGINS")}
+    groups = {group: kind for kind, group in KINDS.items()} | {HOOKS_GROUP: "hooks"}
+    scan = _Scan({group: [] for group in groups}, {group: [] for group in groups})
+    seen: set[tuple[str, str, str, str]] = set()
+    for entry_point in metadata.entry_points():
+        if entry_point.group not in groups:
+            continue
+        dist = entry_point.dist
+        dist_name = dist.name if dist is not None else "unknown"
+        identity = (entry_point.group, normalize(entry_point.name), normalize(dist_name), entry_point.value)
+        if identity in seen:  # the same distribution listed twice (stale metadata) is not a conflict
+            continue
+        seen.add(identity)
+        entry = Entry(
+            name=entry_point.name,
+            kind=groups[entry_point.group],
+            target=entry_point.value,
+            distribution=dist_name,
+            version=dist.version if dist is not None else "unknown",
+            entry_point=entry_point,
+        )
+        bucket = scan.disabled if normalize(dist_name) in disabled_dists else scan.by_group
+        bucket[entry_point.group].append(entry)
+    if _strict():
+        for entries in scan.by_group.values():
+            for entry in entries:
+                entry.load()
+    _scan_cache = scan
+    return scan
+
+
+def refresh() -> None:
+    """Forget the scanned entry points so that the next lookup sees packs installed since start-up."""
+    global _scan_cache
+    _scan_cache = None
+    from nnfs_core import _hooks
+
+    _hooks.forget_hook_plugins()
+
+
+def hook_entries() -> list[Entry]:
+    """Entry points of the ``nnfs.hooks`` group (lifecycle plugins), not imported."""
+    return list(_scan().by_group[HOOKS_GROUP])
+
+
+class Registry:
+    """The components of one kind, by name. See the module docstring."""
+
+    def __init__(self, kind: str, group: str, fallbacks: tuple[str, ...] = ()) -> None:
+        self.kind = kind
+        self.group = group
+        self.fallbacks = fallbacks
+        self._local: dict[str, Entry] = {}
+        self._preferred: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"<Registry {self.kind} ({self.group})>"
+
+    # -- listing (never imports) -------------------------------------------------------------------
+    def _by_key(self) -> dict[str, list[Entry]]:
+        found: dict[str, list[Entry]] = {}
+        for entry in _scan().by_group[self.group]:
+            found.setdefault(entry.key, []).append(entry)
+        for key, entry in self._local.items():
+            found[key] = [entry]  # in-process registrations (override=True) shadow entry points
+        return found
+
+    def entries(self) -> list[Entry]:
+        """Every installed entry of this kind (conflicting ones included), sorted by name."""
+        return sorted((e for group in self._by_key().values() for e in group), key=lambda e: (e.key, e.distribution))
+
+    def names(self) -> list[str]:
+        """Sorted display names, one per component; imports nothing."""
+        return sorted({group[0].name for group in self._by_key().values()}, key=normalize)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and normalize(name) in self._by_key()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._by_key())
+
+    # -- lookup --------------------------------------------------------------------------------------
+    def entry(self, name: str) -> Entry:
+        """The entry a name resolves to, without importing it (conflicts are resolved here)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{self.kind} are looked up by name (a str), got {name!r}")
+        candidates = self._by_key().get(normalize(name))
+        if not candidates:
+            for kind in self.fallbacks:
+                fallback = of_kind(kind)
+                if name in fallback:
+                    return fallback.entry(name)
+            raise ComponentNotFoundError(self._not_found_message(name))
+        return self._choose(name, candidates)
+
+    def get(self, name: str) -> Any:
+        """The component (usually a class) registered under ``name``, imported on first use."""
+        return self.entry(name).load()
+
+    def create(self, spec: str | dict[str, Any], /, **config: Any) -> Any:
+        """Instantiate a component from its name and arguments, or from a ``{"name": ..., **args}`` dict."""
+        if isinstance(spec, dict):
+            spec = dict(spec)
+            if "name" not in spec:
+                raise ConfigError(f"a {self.kind} config dict needs a 'name' key, got keys {sorted(spec)}")
+            name = spec.pop("name")
+            config = {**spec, **config}
+        else:
+            name = spec
+        factory = self.get(name)
+        try:
+            return factory(**config)
+        except TypeError as error:
+            raise ConfigError(f"could not create {self.kind} component {name!r} with {config}: {error}") from error
+
+    def resolve(self, spec: Any) -> Any:
+        """Accept an instance (returned as is), a name, a config dict, or a class (instantiated)."""
+        if isinstance(spec, (str, dict)):
+            return self.create(spec)
+        if isinstance(spec, type):
+            return spec()
+        return spec
+
+    def prefer(self, name: str, distribution: str) -> None:
+        """Resolve a name clash in code: ``registry.activations.prefer("relu", "nnfs-activations")``."""
+        self._preferred[normalize(name)] = normalize(distribution)
+
+    def register(self, name: str, *, override: bool = False) -> Callable[[Any], Any]:
+        """Decorator adding an in-process component: ``@registry.layers.register("my_dense")``."""
+
+        def decorator(obj: Any) -> Any:
+            key = normalize(name)
+            if not override and key in self._by_key():
+                taken = self._by_key()[key][0]
+                raise ComponentConflictError(
+                    f"{self.kind} name {name!r} is already taken by {taken.target} from "
+                    f"{taken.distribution}=={taken.version}; pass override=True to replace it"
+                )
+            target = f"{getattr(obj, '__module__', '?')}:{getattr(obj, '__qualname__', repr(obj))}"
+            self._local[key] = Entry(name, self.kind, target, IN_PROCESS, "", obj=obj)
+            return obj
+
+        return decorator
+
+    def unregister(self, name: str) -> None:
+        """Remove an in-process registration (entry points stay)."""
+        self._local.pop(normalize(name), None)
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _choose(self, name: str, candidates: list[Entry]) -> Entry:
+        if len({normalize(entry.distribution) for entry in candidates}) == 1:
+            return candidates[0]
+        key = normalize(name)
+        pins = dict(self._preferred)
+        for pin in _env_list("NNFS_PREFER"):
+            pinned_name, _, dist = pin.partition("=")
+            pins.setdefault(normalize(pinned_name), normalize(dist))
+        for entry in candidates:
+            if pins.get(key) == normalize(entry.distribution):
+                return entry
+        described = " and ".join(f"{e.distribution}=={e.version} ({e.target})" for e in candidates)
+        first = candidates[0].distribution
+        raise ComponentConflictError(
+            f"{self.kind} component {name!r} is provided by more than one distribution: {described}. "
+            f'Pin one with NNFS_PREFER="{name}={first}" or registry.{self.kind}.prefer("{name}", "{first}"), '
+            f"or uninstall the other"
+        )
+
+    def _not_found_message(self, name: str) -> str:
+        kinds = (self.kind, *self.fallbacks)
+        available = {kind: of_kind(kind).names() for kind in kinds}
+        lines = [f"No {self.kind} component named {name!r}."]
+        key = normalize(name)
+        for dist, provided in FIRST_PARTY.items():
+            if any(key in {normalize(n) for n in provided.get(kind, ())} for kind in kinds):
+                lines.append(f"It is provided by the pack {dist}, which is not installed: pip install {dist}")
+        for kind in kinds:
+            for entry in _scan().disabled[KINDS[kind]]:
+                if entry.key == key:
+                    lines.append(f"It comes from {entry.distribution}, switched off by NNFS_DISABLE_PLUGINS.")
+        pool = {normalize(n): n for names in available.values() for n in names}
+        close = difflib.get_close_matches(key, list(pool), n=3, cutoff=0.6)
+        if close:
+            lines.append("Did you mean " + " or ".join(repr(pool[c]) for c in close) + "?")
+        for kind, names in available.items():
+            lines.append(f"Available {kind}: {', '.join(names) if names else '(none installed)'}.")
+        return " ".join(lines)
+
+    def name_of(self, obj: Any) -> str | None:
+        """The registered name of a component instance or class, or None (imports nothing)."""
+        cls = obj if isinstance(obj, type) else type(obj)
+        target = f"{cls.__module__}:{cls.__qualname__}"
+        matches = [e for g in self._by_key().values() for e in g if e.obj is cls or e.target == target]
+        if not matches:
+            return None
+        preferred = [e for e in matches if e.key == normalize(cls.__name__)]
+        return (preferred or sorted(matches, key=lambda e: e.key))[0].name
+
+
+layers = Registry("layers", KINDS["layers"], fallbacks=("activations",))
+activations = Registry("activations", KINDS["activations"])
+losses = Registry("losses", KINDS["losses"])
+optimizers = Registry("optimizers", KINDS["optimizers"])
+schedulers = Registry("schedulers", KINDS["schedulers"])
+initializers = Registry("initializers", KINDS["initializers"])
+metrics = Registry("metrics", KINDS["metrics"])
+callbacks = Registry("callbacks", KINDS["callbacks"])
+datasets = Registry("datasets", KINDS["datasets"])
+
+_REGISTRIES = {registry.kind: registry for registry in (
+    layers, activations, losses, optimizers, schedulers, initializers, metrics, callbacks, datasets
+)}
+
+
+def kinds() -> list[str]:
+    return list(_REGISTRIES)
+
+
+def of_kind(kind: str) -> Registry:
+    """The registry of a kind by its name (``"layers"``, ``"optimizers"``, ...)."""
+    try:
+        return _REGISTRIES[kind]
+    except KeyError:
+        raise ComponentNotFoundError(f"no component kind {kind!r}; kinds are {', '.join(_REGISTRIES)}") from None
+
+
+def config_of(component: Any) -> dict[str, Any]:
+    """``{"name": <registered name>, **component.get_config()}``; raises if the class is not registered."""
+    for registry in _REGISTRIES.values():
+        name = registry.name_of(component)
+        if name is not None:
+            return {"name": name, **component.get_config()}
+    cls = type(component)
+    raise ConfigError(
+        f"{cls.__module__}.{cls.__qualname__} is not registered under any kind, so it cannot be written to "
+        f"a config; register it with an entry point or @registry.<kind>.register(name)"
+    )

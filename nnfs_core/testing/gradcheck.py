@@ -1,0 +1,112 @@
+"""Finite-difference gradient checks for layers and losses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["gradcheck", "GradientCheckError"]
+
+
+class GradientCheckError(AssertionError):
+    """``backward`` disagrees with central finite differences; the message names the worst element."""
+
+
+def _sample_indices(shape: tuple[int, ...], limit: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
+    size = int(np.prod(shape, dtype=np.int64))
+    flat = np.arange(size) if size <= limit else rng.choice(size, size=limit, replace=False)
+    return [tuple(int(i) for i in np.unravel_index(index, shape)) for index in flat]
+
+
+def _numeric(f: Callable[[], float], array: np.ndarray, index: tuple[int, ...], eps: float) -> float:
+    original = array[index]
+    array[index] = original + eps
+    plus = f()
+    array[index] = original - eps
+    minus = f()
+    array[index] = original
+    return (plus - minus) / (2 * eps)
+
+
+def _compare(
+    owner: str, what: str, analytic: np.ndarray, f: Callable[[], float], array: np.ndarray,
+    eps: float, rtol: float, atol: float, limit: int, rng: np.random.Generator,
+) -> None:
+    if analytic is None or analytic.shape != array.shape:
+        got = None if analytic is None else analytic.shape
+        raise GradientCheckError(f"{owner}: gradient of {what} has shape {got}, expected {array.shape}")
+    worst: tuple[float, tuple[int, ...], float, float] | None = None
+    for index in _sample_indices(array.shape, limit, rng):
+        numeric = _numeric(f, array, index, eps)
+        exact = float(analytic[index])
+        error = abs(exact - numeric) / max(abs(exact) + abs(numeric), atol / rtol)
+        if worst is None or error > worst[0]:
+            worst = (error, index, exact, numeric)
+    if worst is not None and worst[0] > rtol:
+        error, index, exact, numeric = worst
+        raise GradientCheckError(
+            f"{owner}: gradient of {what} is wrong at index {index}: backward gives {exact:.8g}, finite "
+            f"differences give {numeric:.8g} (relative error {error:.3g} > {rtol:g})"
+        )
+
+
+def gradcheck(
+    component: Any,
+    x: np.ndarray,
+    y_true: np.ndarray | None = None,
+    *,
+    training: bool = False,
+    eps: float = 1e-6,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    max_elements: int = 256,
+    seed: int = 0,
+) -> None:
+    """Check a built layer's (or a loss's) ``backward`` against central finite differences.
+
+    For a layer, the scalar checked is ``sum(forward(x) * g)`` for a fixed random ``g``: its gradient is
+    ``backward(g)`` for the input and ``grads[name]`` for each parameter. For a loss (pass ``y_true``)
+    the scalar is ``forward(x, y_true)``. Work in float64: build the layer with ``dtype=np.float64``.
+
+    Parameters
+    ----------
+    component : layer or loss
+    x : ndarray
+        Input batch (for a loss, the predictions); it is perturbed in place and restored.
+    y_true : ndarray, optional
+        Targets; giving them checks ``component`` as a loss.
+    training : bool
+        Forward mode used for layers (deterministic layers only: seed any randomness first).
+    eps, rtol, atol : float
+        Step, tolerance on the relative error ``|a - n| / max(|a| + |n|, atol / rtol)``.
+    max_elements : int
+        At most this many elements are probed per array (sampled with ``seed``).
+
+    Raises
+    ------
+    GradientCheckError
+        Naming the component, the array (``input`` or ``parameter 'weight'``), the worst index and both values.
+    """
+    rng = np.random.default_rng(seed)
+    owner = type(component).__name__
+    x = np.array(x, dtype=np.float64, copy=True)
+    if y_true is not None:
+        analytic = np.asarray(component.backward(x, y_true))
+        _compare(owner, "the predictions", analytic, lambda: float(component.forward(x, y_true)), x,
+                 eps, rtol, atol, max_elements, rng)
+        return
+    out = component.forward(x, training=training)
+    upstream = rng.standard_normal(np.shape(out))
+
+    def f() -> float:
+        return float(np.sum(component.forward(x, training=training) * upstream))
+
+    component.forward(x, training=training)
+    input_grad = component.backward(upstream.copy())
+    grads = {name: np.array(value, copy=True) for name, value in component.grads.items()}
+    _compare(owner, "the input", np.asarray(input_grad) if input_grad is not None else None, f, x,
+             eps, rtol, atol, max_elements, rng)
+    for name, param in component.params.items():
+        _compare(owner, f"parameter {name!r}", grads.get(name), f, param, eps, rtol, atol, max_elements, rng)
