@@ -1,0 +1,17 @@
+"""``digits``: the UCI 8x8 handwritten digits (as scikit-learn bundles them), embedded in nnfs-core."""
+
+from __future__ import annotations
+
+from nnfs_core.datasets._embedded import load_embedded
+from nnfs_core.datasets._types import Splits
+
+__all__ = ["load_digits"]
+
+
+def load_digits() -> Splits:
+    """1,797 grey 8x8 digit images, a fixed 1,438 / 359 train/test split.
+
+    Returns ``((x_train, y_train), (x_test, y_test))``: x float32 (N, 1, 8, 8) in [0, 1], y int64 in
+    [0, 10). Source: UCI Optical Recognition of Handwritten Digits (Alpaydin & Kaynak), CC BY 4.0.
+    """
+    return load_embedded("digits", scale=16.0)
