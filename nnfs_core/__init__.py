@@ -2,5 +2,6 @@
 
 from nnfs_core import errors, registry
 from nnfs_core._version import __version__
+from nnfs_core.network import Network
 
-__all__ = ["__version__", "errors", "registry"]
+__all__ = ["__version__", "Network", "errors", "registry"]

@@ -1,0 +1,28 @@
+"""The text table printed by ``Network.summary()``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def summary_table(network: Any) -> str:
+    rows = [("#", "Layer (type)", "Output shape", "Params")]
+    for index, layer in enumerate(network.layers):
+        count = sum(int(value.size) for value in layer.params.values())
+        shape = "(None, " + ", ".join(str(size) for size in (layer.output_shape or ())) + ")"
+        rows.append((str(index), type(layer).__name__, shape.replace(", )", ")"), f"{count:,}"))
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    rule = "-" * (sum(widths) + 6)
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(cell.rjust(w) if column in (0, 3) else cell.ljust(w)
+                         for column, (cell, w) in enumerate(zip(row, widths))).rstrip()
+
+    total = network.count_params()
+    trainable = sum(int(value.size) for layer in network.layers if getattr(layer, "trainable", True)
+                    for value in layer.params.values())
+    lines = [f"Network: input {network.input_shape}, dtype {network.dtype.name}", rule, line(rows[0]), rule]
+    lines += [line(row) for row in rows[1:]]
+    lines += [rule, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+              f"Non-trainable params: {total - trainable:,}"]
+    return "\n".join(lines)

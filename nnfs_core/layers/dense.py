@@ -1,0 +1,90 @@
+"""Dense: the fully connected layer y = x @ W.T + b, optionally followed by an activation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfs_core._checks import check_int
+from nnfs_core.protocols import Array, BaseLayer
+
+__all__ = ["Dense"]
+
+
+class Dense(BaseLayer):
+    """Affine map y = x @ W.T + b over the last axis, then ``activation`` if one is given.
+
+    Shapes: x (N, ..., input_size) -> y (N, ..., output_size); weight (output_size, input_size) - the
+    seed's "rows are this layer's nodes", PyTorch's ``nn.Linear`` layout; bias (output_size,).
+    ``input_size`` is inferred at build from the layer before.
+
+    Parameters
+    ----------
+    output_size : int
+        Number of output features.
+    activation : str, dict or layer, optional
+        An activation applied after the affine map, by name (``"relu"``), config dict or instance.
+    use_bias : bool
+        Whether to add the bias ``b``.
+    weight_init, bias_init : str, dict or callable, optional
+        Initializers by name or config; the default is PyTorch's: U(-1/sqrt(input_size), 1/sqrt(input_size))
+        for both (``kaiming_uniform`` with ``a=sqrt(5)``, the bias using the weight's fan-in).
+    """
+
+    def __init__(
+        self,
+        output_size: int,
+        *,
+        activation: Any = None,
+        use_bias: bool = True,
+        weight_init: Any = None,
+        bias_init: Any = None,
+    ) -> None:
+        super().__init__()
+        self.output_size = check_int("Dense", "output_size", output_size)
+        self.activation = activation
+        self.use_bias = bool(use_bias)
+        self.weight_init = weight_init
+        self.bias_init = bias_init
+        self._activation: Any = None
+
+    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
+        from nnfs_core import initializers, registry
+
+        super().build(input_shape, rng=rng, dtype=dtype)
+        input_size = self.input_shape[-1]  # type: ignore[index]
+        weight_shape = (self.output_size, input_size)
+        default = initializers.DEFAULT_WEIGHT
+        weight_init = initializers.resolve(default if self.weight_init is None else self.weight_init)
+        self.params["weight"] = weight_init(weight_shape, rng=rng, dtype=self.dtype)
+        if self.use_bias:
+            bias_init = initializers.resolve(default if self.bias_init is None else self.bias_init)
+            self.params["bias"] = bias_init((self.output_size,), rng=rng, dtype=self.dtype, fan_in=input_size)
+        self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        self.output_shape = (*self.input_shape[:-1], self.output_size)  # type: ignore[index]
+        if self.activation is not None:
+            self._activation = registry.activations.resolve(self.activation)
+            self.output_shape = self._activation.build(self.output_shape, rng=rng, dtype=self.dtype)
+        return self.output_shape
+
+    def forward(self, x: Array, *, training: bool = False) -> Array:
+        self._x = x
+        y = x @ self.params["weight"].T
+        if self.use_bias:
+            y += self.params["bias"]
+        if self._activation is not None:
+            y = self._activation.forward(y, training=training)
+        return y
+
+    def backward(self, grad: Array) -> Array:
+        if self._activation is not None:
+            grad = self._activation.backward(grad)
+        x = self._x
+        grad_2d = grad.reshape(-1, grad.shape[-1])
+        np.matmul(grad_2d.T, x.reshape(-1, x.shape[-1]), out=self.grads["weight"])
+        if self.use_bias:
+            np.sum(grad_2d, axis=0, out=self.grads["bias"])
+        if self.skip_input_grad:
+            return None  # type: ignore[return-value]
+        return grad @ self.params["weight"]

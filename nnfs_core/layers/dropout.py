@@ -1,0 +1,40 @@
+"""Dropout: inverted dropout in training, the identity at inference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfs_core.protocols import Array, BaseLayer
+
+__all__ = ["Dropout"]
+
+
+class Dropout(BaseLayer):
+    """Zero each element with probability ``rate`` in training and scale the rest by 1 / (1 - rate).
+
+    Shapes: any (N, ...) -> the same. Masks are drawn from the network's Generator, so a seeded
+    network drops the same elements every run. ``rate`` is PyTorch's ``p``.
+    """
+
+    def __init__(self, rate: float = 0.5) -> None:
+        super().__init__()
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout: rate must be a probability in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+
+    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
+        self._rng = rng
+        return super().build(input_shape, rng=rng, dtype=dtype)
+
+    def forward(self, x: Array, *, training: bool = False) -> Array:
+        if not training or self.rate == 0.0:
+            self._mask = None
+            return x
+        keep = self._rng.random(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64) >= self.rate
+        self._mask = keep * x.dtype.type(1.0 / (1.0 - self.rate))
+        return x * self._mask
+
+    def backward(self, grad: Array) -> Array:
+        return grad if self._mask is None else grad * self._mask

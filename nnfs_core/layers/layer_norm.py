@@ -1,0 +1,69 @@
+"""LayerNorm: normalisation over each sample's trailing axes, as torch.nn.LayerNorm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfs_core._checks import check_positive
+from nnfs_core.errors import ShapeError
+from nnfs_core.layers._normalize import normalized_backward
+from nnfs_core.protocols import Array, BaseLayer
+
+__all__ = ["LayerNorm"]
+
+
+class LayerNorm(BaseLayer):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over the trailing axes of each sample.
+
+    Shapes: x (N, ..., *normalized_shape) -> the same; weight, bias ``normalized_shape``.
+
+    Parameters
+    ----------
+    normalized_shape : int or tuple of int, optional
+        The trailing per-sample shape to normalise over, as PyTorch; default: the last axis.
+    eps : float
+    elementwise_affine : bool
+        Learn ``weight`` (ones) and ``bias`` (zeros).
+    """
+
+    def __init__(self, normalized_shape: Any = None, *, eps: float = 1e-5, elementwise_affine: bool = True) -> None:
+        super().__init__()
+        check_positive("LayerNorm", "eps", eps)
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = None if normalized_shape is None else tuple(int(s) for s in normalized_shape)
+        self.eps = float(eps)
+        self.elementwise_affine = bool(elementwise_affine)
+
+    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
+        super().build(input_shape, rng=rng, dtype=dtype)
+        shape = self.normalized_shape or tuple(input_shape[-1:])
+        if tuple(input_shape[len(input_shape) - len(shape):]) != shape:
+            raise ShapeError(f"LayerNorm(normalized_shape={shape}) needs samples ending in {shape}, got samples of "
+                             f"shape {tuple(input_shape)}")
+        self._axes = tuple(range(-len(shape), 0))
+        if self.elementwise_affine:
+            self.params = {"weight": np.ones(shape, self.dtype), "bias": np.zeros(shape, self.dtype)}
+            self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        return self.output_shape  # type: ignore[return-value]
+
+    def forward(self, x: Array, *, training: bool = False) -> Array:
+        mean = x.mean(axis=self._axes, keepdims=True)
+        var = x.var(axis=self._axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var + x.dtype.type(self.eps))
+        x_hat = (x - mean) * inv_std
+        self._cache = (x_hat, inv_std)
+        if not self.elementwise_affine:
+            return x_hat
+        return x_hat * self.params["weight"] + self.params["bias"]
+
+    def backward(self, grad: Array) -> Array:
+        x_hat, inv_std = self._cache
+        if self.elementwise_affine:
+            batch_axes = tuple(range(grad.ndim - len(self._axes)))
+            np.sum(grad * x_hat, axis=batch_axes, out=self.grads["weight"])
+            np.sum(grad, axis=batch_axes, out=self.grads["bias"])
+            grad = grad * self.params["weight"]
+        return normalized_backward(grad, x_hat, inv_std, self._axes)

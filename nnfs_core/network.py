@@ -1,0 +1,302 @@
+"""Network: a stack of layers with a loss and an optimizer, trained by ``fit`` (see ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from nnfs_core import registry
+from nnfs_core._data import DataError, as_inputs, as_targets, check_batch_size
+from nnfs_core._summary import summary_table
+from nnfs_core.errors import ConfigError, ShapeError
+from nnfs_core.protocols import Array
+
+__all__ = ["Network"]
+
+
+class Network:
+    """A sequential network: layers applied in order, trained with a loss and an optimizer.
+
+    Parameters
+    ----------
+    layers : sequence of layers, names or config dicts, optional
+        ``[Dense(100), "tanh", {"name": "dense", "output_size": 10}]``; more can be ``add``-ed.
+    optimizer, loss : instance, name or config dict
+        ``optimizer="adam"`` needs the nnfs-optim pack; ``loss="cross_entropy"``.
+    input_shape : tuple of int, optional
+        Per-sample input shape; inferred from the data at the first ``fit``/``predict`` otherwise.
+    metrics : list, optional
+        Metric names, dicts or callables reported next to the loss; the default is the loss's own
+        (accuracy for CrossEntropy).
+    scheduler : instance, name or config dict, optional
+        A learning-rate scheduler (nnfs-optim); it is added to every ``fit``'s callbacks.
+    dtype : str
+        Floating dtype of every parameter and activation; ``float32`` by default.
+    seed : int, optional
+        Seed of the network's Generator, the only source of randomness (initialisation, shuffling,
+        dropout): the same seed and data give bit-identical weights.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Any] | None = None,
+        optimizer: Any = None,
+        loss: Any = None,
+        *,
+        input_shape: Sequence[int] | None = None,
+        metrics: Sequence[Any] | None = None,
+        scheduler: Any = None,
+        dtype: Any = "float32",
+        seed: int | None = None,
+    ) -> None:
+        self.dtype = np.dtype(dtype)
+        if self.dtype.kind != "f":
+            raise ConfigError(f"Network: dtype must be a floating type such as 'float32', got {dtype!r}")
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.input_shape = None if input_shape is None else tuple(int(size) for size in input_shape)
+        self.layers: list[Any] = []
+        self.built = False
+        for layer in layers or ():
+            self.add(layer)
+        self.optimizer = None if optimizer is None else registry.optimizers.resolve(optimizer)
+        self.loss = None if loss is None else registry.losses.resolve(loss)
+        self.metrics = None if metrics is None else list(metrics)
+        self.scheduler = None if scheduler is None else registry.schedulers.resolve(scheduler)
+        self.history: Any = None
+        self.stop_training = False
+
+    # -- structure -------------------------------------------------------------------------------------
+    def add(self, layer: Any, input_shape: Sequence[int] | None = None) -> Network:
+        """Append a layer (instance, name or config dict); ``input_shape`` as in the seed's first example."""
+        layer = registry.layers.resolve(layer)
+        if input_shape is not None:
+            if self.layers:
+                raise ConfigError("Network.add: input_shape can only be given with the first layer")
+            self.input_shape = tuple(int(size) for size in input_shape)
+        self.layers.append(layer)
+        if self.built:
+            self._build_layer(len(self.layers) - 1, self.output_shape)
+        return self
+
+    def build(self, input_shape: Sequence[int] | None = None) -> Network:
+        """Create every layer's parameters for samples of ``input_shape`` (per sample, no batch axis)."""
+        shape = input_shape or self.input_shape or getattr(self.layers[0] if self.layers else None, "input_shape", None)
+        if shape is None:
+            raise ShapeError("Network.build: the input shape is unknown; pass input_shape= or fit on data first")
+        if not self.layers:
+            raise ConfigError("Network has no layers; pass layers=[...] or call add(...)")
+        self.input_shape = tuple(int(size) for size in shape)
+        output: tuple[int, ...] = self.input_shape
+        for index in range(len(self.layers)):
+            output = self._build_layer(index, output)
+        self.layers[0].skip_input_grad = True
+        self.built = True
+        return self
+
+    def _build_layer(self, index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+        layer = self.layers[index]
+        try:
+            output = tuple(layer.build(tuple(shape), rng=self.rng, dtype=self.dtype))
+        except ShapeError as error:
+            raise ShapeError(f"layer {index} ({type(layer).__name__}) cannot take samples of shape {shape}: "
+                             f"{error}") from error
+        self.output_shape = output
+        return output
+
+    def _ensure_built(self, x: Array, name: str = "X") -> None:
+        if not self.built:
+            self.build(self.input_shape or x.shape[1:])
+        if tuple(x.shape[1:]) != self.input_shape:
+            raise ShapeError(f"the network was built for samples of shape {self.input_shape} (first layer "
+                             f"{type(self.layers[0]).__name__}), but {name} has samples of shape {tuple(x.shape[1:])}")
+
+    def trainable_parameters(self) -> tuple[list[Array], list[Array]]:
+        """Parameters of trainable layers and their gradients, in a fixed order (the optimizer's keys)."""
+        params, grads = [], []
+        for layer in self.layers:
+            if getattr(layer, "trainable", True):
+                for name, value in layer.params.items():
+                    params.append(value)
+                    grads.append(layer.grads[name])
+        return params, grads
+
+    # -- the three passes --------------------------------------------------------------------------------
+    def _forward(self, x: Array, training: bool) -> Array:
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def _train_step(self, x: Array, y: Array, params: list[Array], grads: list[Array]) -> tuple[float, Array]:
+        output = self._forward(x, training=True)
+        loss = float(self.loss.forward(output, y))  # type: ignore[union-attr]
+        if math.isfinite(loss):  # never step on a NaN/inf loss: the weights stay as they were
+            grad = self.loss.backward(output, y)  # type: ignore[union-attr]
+            for layer in reversed(self.layers):
+                grad = layer.backward(grad)
+            self.optimizer.step(params, grads)  # type: ignore[union-attr]
+        return loss, output
+
+    def train_on_batch(self, x: Any, y: Any) -> float:
+        """One optimisation step on one batch; returns the batch's loss (before the step)."""
+        x, y = self._check_training_data(x, y)
+        return self._train_step(x, y, *self.trainable_parameters())[0]
+
+    # -- fit ---------------------------------------------------------------------------------------------
+    def _check_ready(self) -> None:
+        if self.loss is None:
+            raise ConfigError("Network has no loss; pass loss='cross_entropy' (or another) to Network(...)")
+        if self.optimizer is None:
+            raise ConfigError("Network has no optimizer; pass optimizer='sgd' (pip install nnfs-optim) or an instance")
+
+    def _check_training_data(self, x: Any, y: Any, name: str = "X") -> tuple[Array, Array]:
+        self._check_ready()
+        x = as_inputs(x, self.dtype, name)
+        y = as_targets(y, len(x), self.dtype, "y" if name == "X" else f"{name}'s y")
+        self._ensure_built(x, name)
+        self.loss.check_target(self.output_shape, y)  # type: ignore[union-attr]
+        return x, y
+
+    def _resolved_metrics(self) -> list[Any]:
+        from nnfs_core.metrics import resolve
+
+        specs = self.metrics if self.metrics is not None else getattr(self.loss, "default_metrics", ())
+        return [resolve(spec) for spec in specs]
+
+    def fit(
+        self,
+        x: Any,
+        y: Any = None,
+        *,
+        epochs: int = 1,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        validation_data: tuple[Any, Any] | None = None,
+        validation_split: float = 0.0,
+        callbacks: Iterable[Any] = (),
+        verbose: int = 1,
+        learning_rate: float | None = None,
+        initial_epoch: int = 0,
+    ) -> Any:
+        """Train for ``epochs`` epochs of shuffled mini-batches; returns the History callback.
+
+        ``fit((X, y), ...)`` (the seed's form) works too, and ``learning_rate=`` sets the optimizer's.
+        Every argument and array is checked before any weight changes.
+        """
+        if y is None and isinstance(x, tuple) and len(x) == 2:
+            x, y = x
+        if y is None:
+            raise DataError("fit needs targets: fit(X, y, ...) or fit((X, y), ...)")
+        batch_size = check_batch_size(batch_size)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise DataError(f"epochs must be an integer >= 0, got {epochs!r}")
+        if not 0.0 <= validation_split < 1.0:
+            raise DataError(f"validation_split must be in [0, 1), got {validation_split!r}")
+        if validation_data is not None and validation_split:
+            raise DataError("give validation_data or validation_split, not both")
+        x, y = self._check_training_data(x, y)
+        if validation_split:
+            cut = len(x) - int(len(x) * validation_split)
+            if cut < 1 or cut == len(x):
+                raise DataError(f"validation_split={validation_split} leaves no training or no validation samples "
+                                f"out of {len(x)}")
+            x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
+        if validation_data is not None:
+            validation_data = self._check_training_data(*validation_data, name="validation X")
+        metrics = self._resolved_metrics()
+        callback_list = self._callbacks(callbacks, verbose)
+        if learning_rate is not None:
+            self.optimizer.learning_rate = float(learning_rate)  # type: ignore[union-attr]
+        from nnfs_core._loop import run_epochs
+
+        return run_epochs(self, x, y, epochs, batch_size, shuffle, validation_data, metrics, callback_list,
+                          initial_epoch)
+
+    def _callbacks(self, callbacks: Iterable[Any], verbose: int) -> list[Any]:
+        from nnfs_core.callbacks.history import History
+        from nnfs_core.callbacks.progress_bar import ProgressBar
+        from nnfs_core.callbacks.terminate_on_nan import TerminateOnNaN
+
+        user = [registry.callbacks.resolve(callback) for callback in callbacks]
+        chosen = []
+        if not any(isinstance(callback, History) for callback in user):
+            chosen.append(History())
+        if not any(isinstance(callback, TerminateOnNaN) for callback in user):
+            chosen.append(TerminateOnNaN())
+        chosen += user
+        if self.scheduler is not None and self.scheduler not in user:
+            chosen.append(self.scheduler)
+        if verbose and not any(isinstance(callback, ProgressBar) for callback in user):
+            chosen.append(ProgressBar(verbose=verbose))
+        return chosen
+
+    # -- inference ---------------------------------------------------------------------------------------
+    def predict(self, x: Any, *, batch_size: int = 256) -> Array:
+        """Outputs for every sample, computed in batches in inference mode. Safe to call concurrently."""
+        batch_size = check_batch_size(batch_size)
+        x = as_inputs(x, self.dtype)
+        self._ensure_built(x)
+        first = self._forward(x[:batch_size], training=False)
+        outputs = np.empty((len(x), *first.shape[1:]), dtype=first.dtype)
+        outputs[: len(first)] = first
+        for start in range(batch_size, len(x), batch_size):
+            outputs[start : start + batch_size] = self._forward(x[start : start + batch_size], training=False)
+        return outputs
+
+    def evaluate(self, x: Any, y: Any = None, *, batch_size: int = 256) -> dict[str, float]:
+        """Mean loss and metrics over ``(x, y)`` in inference mode, as ``{"loss": ..., "accuracy": ...}``."""
+        if y is None and isinstance(x, tuple) and len(x) == 2:
+            x, y = x
+        batch_size = check_batch_size(batch_size)
+        x, y = self._check_training_data(x, y)
+        return self._evaluate(x, y, batch_size, self._resolved_metrics())
+
+    def _evaluate(self, x: Array, y: Array, batch_size: int, metrics: list[Any]) -> dict[str, float]:
+        totals = dict.fromkeys(["loss", *(metric.name for metric in metrics)], 0.0)
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            output = self._forward(xb, training=False)
+            totals["loss"] += float(self.loss.forward(output, yb)) * len(xb)  # type: ignore[union-attr]
+            for metric in metrics:
+                totals[metric.name] += float(metric(output, yb)) * len(xb)
+        return {key: value / len(x) for key, value in totals.items()}
+
+    # -- description -------------------------------------------------------------------------------------
+    def summary(self) -> str:
+        """A table of layers, output shapes and parameter counts, with totals (like Keras's)."""
+        if not self.built:
+            self.build()
+        return summary_table(self)
+
+    def count_params(self) -> int:
+        return sum(int(value.size) for layer in self.layers for value in layer.params.values())
+
+    def get_config(self) -> dict[str, Any]:
+        """The architecture and training setup by registry names, JSON-safe."""
+        from nnfs_core._config import to_jsonable
+
+        return {
+            "layers": [registry.config_of(layer) for layer in self.layers],
+            "optimizer": None if self.optimizer is None else registry.config_of(self.optimizer),
+            "loss": None if self.loss is None else registry.config_of(self.loss),
+            "metrics": None if self.metrics is None else to_jsonable(self.metrics, "Network.metrics"),
+            "scheduler": None if self.scheduler is None else registry.config_of(self.scheduler),
+            "input_shape": None if self.input_shape is None else list(self.input_shape),
+            "dtype": self.dtype.name,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Network:
+        """Rebuild a (freshly initialised) network from :meth:`get_config`'s output."""
+        known = {"layers", "optimizer", "loss", "metrics", "scheduler", "input_shape", "dtype", "seed"}
+        unknown = set(config) - known
+        if unknown:
+            raise ConfigError(f"Network config has unknown keys {sorted(unknown)}; known keys are {sorted(known)}")
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"Network({len(self.layers)} layers, input_shape={self.input_shape}, dtype={self.dtype.name})"

@@ -1,0 +1,59 @@
+"""Test, lint and reference sessions. ``nox`` runs the default ones (the README's test command)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = False
+
+ROOT = Path(__file__).parent
+PACKS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "plugins").glob("nnfs-*") if (path / "pyproject.toml").exists())
+TEST_DIRS = ["tests", *(f"{pack}/tests" for pack in PACKS)]
+TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "setuptools>=64", "wheel"]
+# pytest exits with 5 when it collects no test (e.g. a marker selects none yet): not a failure here.
+PYTEST_OK = [0, 5]
+
+
+def install_everything(session: nox.Session, *extra: str) -> None:
+    """The core, every first-party pack under plugins/, and the test tools (no editable installs)."""
+    session.install(".", *PACKS, *TEST_DEPS, *extra)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The fast default suite of the core and every pack (no PyTorch, no slow accuracy runs)."""
+    install_everything(session)
+    session.run("pytest", *TEST_DIRS, "-m", "not reference and not slow", "-q", *session.posargs,
+                success_codes=PYTEST_OK)
+
+
+@nox.session
+def reference(session: nox.Session) -> None:
+    """Forward/backward/optimizer trajectories compared with PyTorch's CPU build."""
+    install_everything(session, "torch==2.13.0")
+    session.run("pytest", *TEST_DIRS, "-m", "reference", "-q", *session.posargs,
+                env={"NNFS_REQUIRE_TORCH": "1"}, success_codes=PYTEST_OK)
+
+
+@nox.session
+def accuracy(session: nox.Session) -> None:
+    """Slow end-to-end training runs that must reach stated accuracies on real data."""
+    install_everything(session)
+    session.run("pytest", *TEST_DIRS, "-m", "slow", "-q", *session.posargs, success_codes=PYTEST_OK)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy on the library code of the core and of every pack."""
+    install_everything(session, "mypy")
+    packages = ["nnfs_core", *(str(next(Path(pack).glob("nnfs_*"))) for pack in PACKS)]
+    session.run("mypy", *packages)
