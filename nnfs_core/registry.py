@@ -23,6 +23,7 @@ from nnfs_core.errors import (
     ComponentConflictError,
     ComponentNotFoundError,
     ConfigError,
+    NNFSError,
     PluginLoadError,
 )
 
@@ -244,7 +245,9 @@ class Registry:
         factory = self.get(name)
         try:
             return factory(**config)
-        except TypeError as error:
+        except NNFSError:
+            raise
+        except (TypeError, ValueError) as error:
             raise ConfigError(f"could not create {self.kind} component {name!r} with {config}: {error}") from error
 
     def resolve(self, spec: Any) -> Any:
@@ -305,13 +308,13 @@ class Registry:
         available = {kind: of_kind(kind).names() for kind in kinds}
         lines = [f"No {self.kind} component named {name!r}."]
         key = normalize(name)
+        disabled = {entry.distribution for kind in kinds for entry in _scan().disabled[KINDS[kind]] if entry.key == key}
+        for dist in sorted(disabled):
+            lines.append(f"It comes from {dist}, which NNFS_DISABLE_PLUGINS switches off.")
         for dist, provided in FIRST_PARTY.items():
-            if any(key in {normalize(n) for n in provided.get(kind, ())} for kind in kinds):
+            wanted = any(key in {normalize(n) for n in provided.get(kind, ())} for kind in kinds)
+            if wanted and normalize(dist) not in {normalize(d) for d in disabled}:
                 lines.append(f"It is provided by the pack {dist}, which is not installed: pip install {dist}")
-        for kind in kinds:
-            for entry in _scan().disabled[KINDS[kind]]:
-                if entry.key == key:
-                    lines.append(f"It comes from {entry.distribution}, switched off by NNFS_DISABLE_PLUGINS.")
         pool = {normalize(n): n for names in available.values() for n in names}
         close = difflib.get_close_matches(key, list(pool), n=3, cutoff=0.6)
         if close:
