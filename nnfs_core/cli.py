@@ -8,15 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from nnfs_core._version import __version__
+from nnfs_core._table import table
 
 __all__ = ["main"]
-
-
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
 
 
 def _plugins(args: argparse.Namespace) -> int:
@@ -34,7 +28,7 @@ def _plugins(args: argparse.Namespace) -> int:
     if not rows:
         print("no components found" + (f" matching {args.pattern!r}" if args.pattern else ""))
         return 0
-    print(_table([row[:5] for row in rows], ["KIND", "NAME", "DISTRIBUTION", "VERSION", "TARGET"]))
+    print(table([row[:5] for row in rows], ["KIND", "NAME", "DISTRIBUTION", "VERSION", "TARGET"]))
     if not args.check:
         return 0
     from nnfs_core.testing.distribution import check_entries
@@ -61,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     plugins.add_argument("--kind", choices=sorted(KINDS), help="only this kind")
     plugins.add_argument("--check", action="store_true", help="import every component and report failures")
     plugins.set_defaults(run=_plugins)
+    from nnfs_core import _train_command
+
+    _train_command.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,80 @@
+"""``nnfs train [CONFIG]``: train a network described by a TOML config on a registered dataset."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from nnfs_core._table import table
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("train", help="train a network from a TOML config (default: a CNN on mnist-small)")
+    parser.add_argument("config", nargs="?", help="TOML config; the built-in default when omitted")
+    parser.add_argument("--epochs", type=int, help="override the config's epochs")
+    parser.add_argument("--batch-size", type=int, help="override the config's batch_size")
+    parser.add_argument("--seed", type=int, help="override the config's seed")
+    parser.add_argument("--output", help="directory for the model, history and plot (default runs/<config name>)")
+    parser.add_argument("--plot", metavar="PNG", help="write training/validation curves to this PNG (needs matplotlib)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from nnfs_core.callbacks.csv_logger import CSVLogger
+    from nnfs_core.config import build_network, load_config
+    from nnfs_core.datasets import load
+
+    config = load_config(args.config, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                         output=args.output)
+    if args.plot:
+        _check_matplotlib()
+    output = Path(config.output or Path("runs") / (Path(args.config).stem if args.config else "default"))
+    dataset, options = config.dataset_name_and_options()
+    (x_train, y_train), (x_test, y_test) = load(dataset, **options)
+    network = build_network(config)
+    network.build(x_train.shape[1:])
+    print(f"nnfs train: {config.source}\ndataset {dataset}: {len(x_train)} train, {len(x_test)} test samples")
+    print(network.summary())
+    output.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    history = network.fit(x_train, y_train, epochs=config.epochs, batch_size=config.batch_size,
+                          validation_split=config.validation_split, verbose=0 if args.quiet else 1,
+                          callbacks=[CSVLogger(str(output / "history.csv")), *config.callbacks])
+    seconds = time.perf_counter() - start
+    test = network.evaluate(x_test, y_test)
+    trained = len(x_train) * (1 - config.validation_split) * len(history.epoch)
+    print(_results(history.history, test, seconds, trained))
+    model_path = output / "model.nnfs"
+    if hasattr(network, "save"):
+        network.save(model_path)
+        print(f"model saved to {model_path}")
+    print(f"history written to {output / 'history.csv'}")
+    if args.plot:
+        from nnfs_core.plots import plot_history
+
+        plot_history(history.history, args.plot)
+        print(f"curves plotted to {args.plot}")
+    return 0
+
+
+def _results(history: dict[str, list[float]], test: dict[str, float], seconds: float, samples: float) -> str:
+    metrics = [key for key in test]
+    rows = []
+    for split, prefix in (("train", ""), ("validation", "val_")):
+        if f"{prefix}loss" in history:
+            rows.append([split, *(f"{history[prefix + key][-1]:.4f}" for key in metrics)])
+    rows.append(["test", *(f"{test[key]:.4f}" for key in metrics)])
+    timing = f"trained {len(history.get('loss', []))} epochs in {seconds:.1f} s ({samples / max(seconds, 1e-9):,.0f} samples/s)"
+    return "\n" + table(rows, ["split", *metrics]) + "\n" + timing
+
+
+def _check_matplotlib() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        from nnfs_core.errors import ConfigError
+
+        raise ConfigError("--plot needs matplotlib: pip install 'nnfs-core[plot]' (or pip install matplotlib)") from None

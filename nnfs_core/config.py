@@ -1,0 +1,180 @@
+"""Training configurations: a TOML file that names everything by registry name (``nnfs train``).
+
+A config is checked completely before anything is trained: unknown keys, wrong types and unknown
+component names fail with a :class:`~nnfs_core.errors.ConfigError` that names the file, the line and
+the key, and for names the did-you-mean or the pack to install.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from nnfs_core._compat import tomllib
+from nnfs_core.errors import ConfigError, NNFSError
+
+__all__ = ["TrainConfig", "load_config", "default_config_path"]
+
+_COMPONENT = (str, dict)
+
+
+@dataclass
+class TrainConfig:
+    """Everything ``nnfs train`` needs; field names are the TOML keys."""
+
+    dataset: Any
+    layers: list[Any]
+    loss: Any
+    optimizer: Any
+    scheduler: Any = None
+    metrics: list[Any] | None = None
+    callbacks: list[Any] = field(default_factory=list)
+    epochs: int = 10
+    batch_size: int = 32
+    seed: int | None = 0
+    validation_split: float = 0.0
+    dtype: str = "float32"
+    input_shape: list[int] | None = None
+    output: str | None = None
+    source: str = field(default="<dict>", repr=False)
+    text: str = field(default="", repr=False)
+
+    def network(self) -> Any:
+        """A fresh Network built from this config (components created by name)."""
+        from nnfs_core.network import Network
+
+        return Network(layers=self.layers, optimizer=self.optimizer, loss=self.loss, metrics=self.metrics,
+                       scheduler=self.scheduler, dtype=self.dtype, seed=self.seed, input_shape=self.input_shape)
+
+    def dataset_name_and_options(self) -> tuple[str, dict[str, Any]]:
+        if isinstance(self.dataset, str):
+            return self.dataset, {}
+        options = dict(self.dataset)
+        return options.pop("name"), options
+
+
+_REQUIRED = ("dataset", "layers", "loss", "optimizer")
+_TYPES: dict[str, tuple[type, ...]] = {
+    "dataset": _COMPONENT, "layers": (list,), "loss": _COMPONENT, "optimizer": _COMPONENT,
+    "scheduler": _COMPONENT, "metrics": (list,), "callbacks": (list,), "epochs": (int,), "batch_size": (int,),
+    "seed": (int,), "validation_split": (float, int), "dtype": (str,), "input_shape": (list,), "output": (str,),
+}
+# Which registry checks the names found under a key.
+_KINDS = {"dataset": "datasets", "layers": "layers", "loss": "losses", "optimizer": "optimizers",
+          "scheduler": "schedulers", "metrics": "metrics", "callbacks": "callbacks"}
+
+
+def default_config_path() -> Path:
+    return Path(str(resources.files("nnfs_core.configs").joinpath("default.toml")))
+
+
+def _line_of(text: str, key: str, index: int | None) -> int | None:
+    """The 1-based line where ``key`` (or its ``index``-th ``[[key]]`` table) is written, if found."""
+    lines = text.splitlines()
+    if index is not None:
+        headers = [n for n, line in enumerate(lines, 1) if re.match(rf"\s*\[\[\s*{re.escape(key)}\s*\]\]", line)]
+        if index < len(headers):
+            return headers[index]
+    for number, line in enumerate(lines, 1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return number
+    return None
+
+
+class _Checker:
+    def __init__(self, data: dict[str, Any], source: str, text: str) -> None:
+        self.data, self.source, self.text = data, source, text
+
+    def fail(self, key: str, message: str, index: int | None = None) -> ConfigError:
+        line = _line_of(self.text, key, index)
+        where = f"{self.source}" + (f", line {line}" if line else "")
+        label = key if index is None else f"{key}[{index}]"
+        return ConfigError(f"{where}: {label}: {message}")
+
+    def check(self) -> TrainConfig:
+        known = [f.name for f in fields(TrainConfig) if f.name not in ("source", "text")]
+        for key in self.data:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
+                raise self.fail(key, f"unknown key{hint}")
+        for key in _REQUIRED:
+            if key not in self.data:
+                raise ConfigError(f"{self.source}: the required key {key!r} is missing")
+        for key, value in self.data.items():
+            expected = _TYPES[key]
+            if isinstance(value, bool) or not isinstance(value, expected):
+                names = " or ".join("table" if t is dict else t.__name__ for t in expected)
+                raise self.fail(key, f"must be a {names}, got {type(value).__name__} {value!r}")
+        self._check_ranges()
+        for key, kind in _KINDS.items():
+            value = self.data.get(key)
+            if value is None:
+                continue
+            items = value if isinstance(value, list) else [value]
+            for index, item in enumerate(items):
+                self._check_component(key, kind, item, index if isinstance(value, list) else None)
+        return TrainConfig(**self.data, source=self.source, text=self.text)
+
+    def _check_ranges(self) -> None:
+        data = self.data
+        if data.get("epochs", 0) < 0:
+            raise self.fail("epochs", f"must be >= 0, got {data['epochs']}")
+        if data.get("batch_size", 1) < 1:
+            raise self.fail("batch_size", f"must be >= 1, got {data['batch_size']}")
+        if not 0 <= data.get("validation_split", 0) < 1:
+            raise self.fail("validation_split", f"must be in [0, 1), got {data['validation_split']}")
+
+    def _check_component(self, key: str, kind: str, item: Any, index: int | None) -> None:
+        from nnfs_core import registry
+
+        if isinstance(item, dict):
+            if "name" not in item:
+                raise self.fail(key, f"a table needs a 'name' key, got keys {sorted(item)}", index)
+            name = item["name"]
+        elif isinstance(item, str):
+            name = item
+        else:
+            raise self.fail(key, f"must be a name or a table with a 'name', got {item!r}", index)
+        try:
+            registry.of_kind(kind).entry(name)
+            if kind != "datasets":  # creating checks the arguments; loading data waits for training
+                registry.of_kind(kind).create(item)
+        except NNFSError as error:
+            raise self.fail(key, str(error), index) from None
+
+
+def load_config(source: str | Path | dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:
+    """Read and check a TOML config (a path, a dict, or None for the built-in default).
+
+    ``overrides`` (``epochs=3``) replace keys after reading, and are checked like the rest.
+    """
+    if source is None:
+        source = default_config_path()
+    if isinstance(source, dict):
+        data, name, text = dict(source), "<config>", ""
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"cannot read the config {path}: {error.strerror}") from error
+        name = str(path)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    data.update({key: value for key, value in overrides.items() if value is not None})
+    return _Checker(data, name, text).check()
+
+
+def build_network(config: TrainConfig) -> Any:
+    """``config.network()``, with construction errors pointing at the config."""
+    try:
+        return config.network()
+    except NNFSError as error:
+        raise ConfigError(f"{config.source}: {error}") from error
