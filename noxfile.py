@@ -10,7 +10,9 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = False
 
 ROOT = Path(__file__).parent
-PACKS = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "plugins").glob("nnfs-*") if (path / "pyproject.toml").exists())
+PACKS = sorted(
+    str(path.relative_to(ROOT)) for path in (ROOT / "plugins").glob("nnfs-*") if (path / "pyproject.toml").exists()
+)
 TEST_DIRS = ["tests", *(f"{pack}/tests" for pack in PACKS)]
 TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "setuptools>=64", "wheel"]
 # pytest exits with 5 when it collects no test (e.g. a marker selects none yet): not a failure here.

@@ -67,7 +67,8 @@ def _results(history: dict[str, list[float]], test: dict[str, float], seconds: f
         if f"{prefix}loss" in history:
             rows.append([split, *(f"{history[prefix + key][-1]:.4f}" for key in metrics)])
     rows.append(["test", *(f"{test[key]:.4f}" for key in metrics)])
-    timing = f"trained {len(history.get('loss', []))} epochs in {seconds:.1f} s ({samples / max(seconds, 1e-9):,.0f} samples/s)"
+    rate = samples / max(seconds, 1e-9)
+    timing = f"trained {len(history.get('loss', []))} epochs in {seconds:.1f} s ({rate:,.0f} samples/s)"
     return "\n" + table(rows, ["split", *metrics]) + "\n" + timing
 
 
@@ -77,4 +78,5 @@ def _check_matplotlib() -> None:
     except ImportError:
         from nnfs_core.errors import ConfigError
 
-        raise ConfigError("--plot needs matplotlib: pip install 'nnfs-core[plot]' (or pip install matplotlib)") from None
+        raise ConfigError("--plot needs matplotlib: pip install 'nnfs-core[plot]' (or: pip install matplotlib)") \
+            from None

@@ -6,11 +6,22 @@ import argparse
 import fnmatch
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from nnfs_core._version import __version__
 from nnfs_core._table import table
 
+if TYPE_CHECKING:
+    from nnfs_core.registry import Entry
+from nnfs_core._version import __version__
+
 __all__ = ["main"]
+
+
+def _matches(entry: Entry, pattern: str) -> bool:
+    """Glob on the normalised name, so 'conv*' and 'max-pool*' match as users expect."""
+    from nnfs_core.registry import normalize
+
+    return fnmatch.fnmatch(normalize(entry.name), normalize(pattern))
 
 
 def _plugins(args: argparse.Namespace) -> int:
@@ -20,20 +31,18 @@ def _plugins(args: argparse.Namespace) -> int:
     rows = []
     for kind in kinds:
         for entry in registry.of_kind(kind).entries():
-            if args.pattern and not fnmatch.fnmatch(entry.key, registry.normalize(args.pattern)) and not fnmatch.fnmatch(
-                entry.name.lower(), args.pattern.lower()
-            ):
+            if args.pattern and not _matches(entry, args.pattern):
                 continue
-            rows.append([kind, entry.name, entry.distribution, entry.version, entry.target, entry])
+            rows.append((entry, [kind, entry.name, entry.distribution, entry.version, entry.target]))
     if not rows:
         print("no components found" + (f" matching {args.pattern!r}" if args.pattern else ""))
         return 0
-    print(table([row[:5] for row in rows], ["KIND", "NAME", "DISTRIBUTION", "VERSION", "TARGET"]))
+    print(table([cells for _, cells in rows], ["KIND", "NAME", "DISTRIBUTION", "VERSION", "TARGET"]))
     if not args.check:
         return 0
     from nnfs_core.testing.distribution import check_entries
 
-    failures = check_entries([row[5] for row in rows])
+    failures = check_entries([entry for entry, _ in rows])
     print()
     if failures:
         for line in failures:

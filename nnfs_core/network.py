@@ -221,7 +221,7 @@ class Network:
         from nnfs_core.callbacks.terminate_on_nan import TerminateOnNaN
 
         user = [registry.callbacks.resolve(callback) for callback in callbacks]
-        chosen = []
+        chosen: list[Any] = []
         if not any(isinstance(callback, History) for callback in user):
             chosen.append(History())
         if not any(isinstance(callback, TerminateOnNaN) for callback in user):

@@ -66,7 +66,7 @@ def test_shapes_dtype_and_input_untouched(name, dtype):
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_config_round_trips_through_the_registry(name):
-    for args, shape, _ in EXAMPLES[name]:
+    for args, _shape, _training in EXAMPLES[name]:
         layer = registry.layers.create(name, **args)
         again = registry.layers.create(name, **layer.get_config())
         assert again.get_config() == layer.get_config()

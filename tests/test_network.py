@@ -15,7 +15,8 @@ from nnfs_core.protocols import BaseLayer
 
 
 def mlp(plain_sgd, **kwargs):
-    layers = kwargs.pop("layers", ["flatten", {"name": "dense", "output_size": 16}, {"name": "dense", "output_size": 10}])
+    default = ["flatten", {"name": "dense", "output_size": 16}, {"name": "dense", "output_size": 10}]
+    layers = kwargs.pop("layers", default)
     return Network(layers=layers, optimizer=plain_sgd(0.1), loss="cross_entropy", **kwargs)
 
 

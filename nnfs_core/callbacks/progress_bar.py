@@ -29,7 +29,7 @@ class ProgressBar(BaseCallback):
 
     def on_epoch_start(self, epoch: int) -> None:
         self._sums: dict[str, float] = {}
-        self._seen = 0
+        self._seen = 0.0
         if self.verbose == 1:
             from tqdm.auto import tqdm
 

@@ -17,4 +17,5 @@ def load(name: str, **options: Any) -> Splits:
     """Load a registered dataset by name (``"digits"``, ``"mnist-small"``, ...)."""
     from nnfs_core import registry
 
-    return registry.datasets.get(name)(**options)  # type: ignore[no-any-return]
+    splits: Splits = registry.datasets.get(name)(**options)
+    return splits

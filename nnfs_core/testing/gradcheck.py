@@ -31,7 +31,7 @@ def _numeric(f: Callable[[], float], array: np.ndarray, index: tuple[int, ...], 
 
 
 def _compare(
-    owner: str, what: str, analytic: np.ndarray, f: Callable[[], float], array: np.ndarray,
+    owner: str, what: str, analytic: np.ndarray | None, f: Callable[[], float], array: np.ndarray,
     eps: float, rtol: float, atol: float, limit: int, rng: np.random.Generator,
 ) -> None:
     if analytic is None or analytic.shape != array.shape:
