@@ -13,7 +13,6 @@ Run: ``python examples/seed_autoencoder.py``.
 
 from __future__ import annotations
 
-import numpy as np
 from nnfs_activations import LeakyReLU
 from nnfs_optim import SGD
 
