@@ -9,7 +9,7 @@ and a ``get_config`` read off the constructor's signature). No ``__init__`` here
 from __future__ import annotations
 
 import inspect
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -96,6 +96,10 @@ class _Configurable:
     get a JSON-safe config that ``type(self)(**config)`` rebuilds.
     """
 
+    #: Constructor arguments the conformance kit (:mod:`nnfs_core.testing`) uses when it must create the
+    #: component on its own, e.g. ``{"output_size": 3}`` for Dense. Empty when the defaults will do.
+    example_args: ClassVar[dict[str, Any]] = {}
+
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {}
         for name, parameter in inspect.signature(type(self).__init__).parameters.items():
@@ -131,6 +135,12 @@ class BaseLayer(_Configurable):
         Set by the network on the first layer: nobody needs d loss / d input, so a layer may skip it
         and return ``None`` from :meth:`backward`.
     """
+
+    #: Per-sample input shape the conformance kit builds the layer for, e.g. ``(3, 6, 6)`` (C, H, W).
+    example_input_shape: ClassVar[tuple[int, ...]] = (3, 6, 6)
+    #: True when the output legitimately depends on ``training`` (Dropout, BatchNorm); the kit checks
+    #: that every other layer gives the same output in both modes.
+    training_differs: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.params: dict[str, Array] = {}

@@ -23,6 +23,8 @@ class BatchNorm(BaseLayer):
     Inference uses the running statistics.
     """
 
+    training_differs = True
+
     def __init__(self, momentum: float = 0.1, *, eps: float = 1e-5, affine: bool = True) -> None:
         super().__init__()
         check_positive("BatchNorm", "momentum", momentum, allow_zero=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -31,6 +31,8 @@ class Dense(BaseLayer):
         Initializers by name or config; the default is PyTorch's: U(-1/sqrt(input_size), 1/sqrt(input_size))
         for both (``kaiming_uniform`` with ``a=sqrt(5)``, the bias using the weight's fan-in).
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"output_size": 4}
 
     def __init__(
         self,

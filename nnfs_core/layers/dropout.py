@@ -18,6 +18,8 @@ class Dropout(BaseLayer):
     network drops the same elements every run. ``rate`` is PyTorch's ``p``.
     """
 
+    training_differs = True
+
     def __init__(self, rate: float = 0.5) -> None:
         super().__init__()
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0.0 <= rate < 1.0:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,6 +30,8 @@ class Reshape(BaseLayer):
         Per-sample input shape; only needed when this is the first layer and the network has no
         ``input_shape`` (the seed's ``Reshape((1, 784), input_shape=(28, 28))``).
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"target_shape": (-1,)}
 
     def __init__(self, target_shape: Any, input_shape: Any = None) -> None:
         super().__init__()
