@@ -1,0 +1,169 @@
+"""CrossEntropy: softmax cross-entropy on logits, as ``torch.nn.CrossEntropyLoss(label_smoothing=...)``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from nnfs_core._checks import check_positive
+from nnfs_core.errors import ShapeError
+from nnfs_core.losses._targets import check_class_target, class_labels, class_scores, is_labels
+from nnfs_core.protocols import Array, BaseLoss
+
+__all__ = ["CrossEntropy"]
+
+# With from_logits=False, probabilities are clipped below before the log, so that a zero probability
+# costs 100 (torch's BCELoss clamps its logs at -100 the same way) instead of inf.
+_LOG_FLOOR = -100.0
+
+
+class CrossEntropy(BaseLoss):
+    """Mean cross-entropy between class scores and targets, with optional label smoothing.
+
+    With logits z (N, C) and log-probabilities log p = z - logsumexp(z) (stable: the row maximum is
+    subtracted before ``exp``), and eps = ``label_smoothing``::
+
+        labels y (N,):         l_i = -(1 - eps) log p[i, y_i] - eps / C * sum_c log p[i, c]
+        probabilities t (N, C): l_i = -sum_c t'[i, c] log p[i, c],   t' = (1 - eps) t + eps / C
+        L = mean_i l_i,   dL/dz = (p * sum_c t' - t') / N    (t' is the smoothed one-hot row for labels)
+
+    which is ``torch.nn.CrossEntropyLoss(label_smoothing=eps)`` with mean reduction.
+
+    ``from_logits=False`` takes probabilities p (rows summing to 1, e.g. a softmax layer's output) instead:
+    the loss is the same formula with log p replaced by ``log(max(p, floor))``, ``floor = max(e^-100, the
+    dtype's smallest normal number)`` - a zero probability then costs about 100 (87 in float32) rather than
+    inf - i.e. NLL of the clipped log-probabilities. Its gradient is ``-t' / p / N`` where ``p >= floor`` and
+    0 where p was clipped.
+
+    Shapes: y_pred (N, C); y_true integer labels (N,) in [0, C) or float probability targets (N, C).
+    The result of ``backward`` has y_pred's shape and dtype (float32 stays float32).
+
+    Training calls ``backward`` right after ``forward`` with the same two arrays: ``forward`` keeps its
+    ``exp`` buffer for exactly those objects (by identity, only the last call, used once), so ``backward``
+    does not compute the softmax again and returns that buffer turned into the gradient. Do not modify
+    ``y_pred`` in place between the two calls.
+
+    Parameters
+    ----------
+    from_logits : bool
+        True: ``y_pred`` are unnormalised scores (logits). False: probabilities.
+    label_smoothing : float
+        eps in [0, 1]: the target puts mass eps / C on every class.
+    """
+
+    default_metrics = ("accuracy",)
+
+    def __init__(self, *, from_logits: bool = True, label_smoothing: float = 0.0) -> None:
+        check_positive("CrossEntropy", "label_smoothing", label_smoothing, allow_zero=True)
+        if label_smoothing > 1:
+            raise ValueError(f"CrossEntropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+        if not isinstance(from_logits, (bool, np.bool_)):
+            raise TypeError(f"CrossEntropy: from_logits must be True or False, got {from_logits!r}")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self._cache: tuple[Array, Array, Array, Array] | None = None
+
+    @property
+    def _what(self) -> str:
+        return "logits" if self.from_logits else "probabilities"
+
+    def check_target(self, output_shape: tuple[int, ...], y_true: Array) -> None:
+        check_class_target("CrossEntropy", output_shape, y_true, what=self._what, probabilities=True)
+
+    # -- from logits -------------------------------------------------------------------------------------
+    def forward(self, y_pred: Array, y_true: Any) -> float:
+        y_pred, y_true = self._inputs(y_pred, y_true)
+        if not self.from_logits:
+            return self._forward_probabilities(y_pred, y_true)
+        n, classes = y_pred.shape
+        eps = self.label_smoothing
+        shifted = y_pred - y_pred.max(axis=1, keepdims=True)
+        # l_i = -sum_c t'_ic (shifted_ic - log sum_exp_i) = log(sum_exp_i) sum_c t'_ic - sum_c t'_ic shifted_ic
+        if is_labels(y_true):
+            labels = class_labels("CrossEntropy", y_true, classes)
+            weighted = (1.0 - eps) * float(shifted[np.arange(n), labels].sum())  # no one-hot matrix
+            target_mass: Array | None = None  # every smoothed one-hot row sums to 1
+        else:
+            targets = y_true.astype(y_pred.dtype, copy=False)
+            weighted = (1.0 - eps) * float(np.einsum("ij,ij->", targets, shifted))
+            target_mass = (1.0 - eps) * targets.sum(axis=1) + eps
+        if eps:
+            weighted += eps / classes * float(shifted.sum())
+        exp = np.exp(shifted, out=shifted)
+        sum_exp = exp.sum(axis=1)
+        self._cache = (y_pred, y_true, exp, sum_exp)
+        log_sum_exp = np.log(sum_exp)
+        lse_term = float(log_sum_exp.sum() if target_mass is None else log_sum_exp @ target_mass)
+        return (lse_term - weighted) / n
+
+    def backward(self, y_pred: Array, y_true: Any) -> Array:
+        cache, self._cache = self._cache, None
+        y_pred, y_true = self._inputs(y_pred, y_true)
+        if not self.from_logits:
+            return self._backward_probabilities(y_pred, y_true)
+        n, classes = y_pred.shape
+        eps = self.label_smoothing
+        if cache is not None and cache[0] is y_pred and cache[1] is y_true:
+            exp, sum_exp = cache[2], cache[3]
+        else:
+            exp = y_pred - y_pred.max(axis=1, keepdims=True)
+            np.exp(exp, out=exp)
+            sum_exp = exp.sum(axis=1)
+        grad = np.divide(exp, sum_exp[:, None], out=exp)  # the softmax, in the cached buffer
+        if is_labels(y_true):
+            grad[np.arange(n), class_labels("CrossEntropy", y_true, classes)] -= 1.0 - eps
+            if eps:
+                grad -= eps / classes
+        else:
+            targets = y_true.astype(y_pred.dtype, copy=False)
+            target_mass = (1.0 - eps) * targets.sum(axis=1) + eps
+            grad *= target_mass[:, None]
+            grad -= targets if eps == 0 else (1.0 - eps) * targets + eps / classes
+        grad *= 1.0 / n
+        return grad
+
+    # -- from probabilities ------------------------------------------------------------------------------
+    def _floor(self, dtype: np.dtype[Any]) -> float:
+        return max(math.exp(_LOG_FLOOR), float(np.finfo(dtype).tiny))
+
+    def _smoothed(self, y_pred: Array, y_true: Array) -> Array:
+        """t' as a dense (N, C) array (the from_logits=False path is not the hot one)."""
+        n, classes = y_pred.shape
+        eps = self.label_smoothing
+        if is_labels(y_true):
+            targets = np.full_like(y_pred, eps / classes)
+            targets[np.arange(n), class_labels("CrossEntropy", y_true, classes)] += 1.0 - eps
+            return targets
+        return (1.0 - eps) * y_true.astype(y_pred.dtype, copy=False) + eps / classes
+
+    def _forward_probabilities(self, y_pred: Array, y_true: Array) -> float:
+        log_p = np.log(np.maximum(y_pred, self._floor(y_pred.dtype)))
+        return -float(np.einsum("ij,ij->", self._smoothed(y_pred, y_true), log_p)) / len(y_pred)
+
+    def _backward_probabilities(self, y_pred: Array, y_true: Array) -> Array:
+        floor = self._floor(y_pred.dtype)
+        grad = self._smoothed(y_pred, y_true)
+        np.divide(grad, np.maximum(y_pred, floor), out=grad)
+        grad[y_pred < floor] = 0
+        grad *= -1.0 / len(y_pred)
+        return grad
+
+    def _inputs(self, y_pred: Any, y_true: Any) -> tuple[Array, Array]:
+        # asarray returns arrays unchanged, so the (y_pred, y_true) identities that key the cache survive
+        y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
+        if y_pred.dtype.kind != "f":
+            y_pred = y_pred.astype(np.float64)
+        class_scores("CrossEntropy", y_pred, y_true, self._what)
+        if not is_labels(y_true) and y_true.shape != y_pred.shape:
+            raise ShapeError(
+                f"CrossEntropy needs integer labels (N,) or probability targets of the {self._what}' shape "
+                f"{y_pred.shape}, got {y_true.dtype} targets of shape {y_true.shape}"
+            )
+        if not self.from_logits and float(y_pred.min()) < 0:
+            raise ValueError(
+                "CrossEntropy(from_logits=False) expects probabilities >= 0 (a softmax output), got values down to "
+                f"{float(y_pred.min()):g}; pass from_logits=True for raw scores"
+            )
+        return y_pred, y_true
