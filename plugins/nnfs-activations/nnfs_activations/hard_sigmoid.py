@@ -1,0 +1,27 @@
+"""HardSigmoid: a piecewise-linear sigmoid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnfs_core.protocols import Array, BaseLayer
+
+__all__ = ["HardSigmoid"]
+
+
+class HardSigmoid(BaseLayer):
+    """y = min(max(x + 3, 0), 6) / 6, as ``torch.nn.Hardsigmoid``.
+
+    dy/dx = 1/6 for -3 < x < 3 and 0 elsewhere: the kinks x = -3 and x = 3 take the flat side
+    (PyTorch's convention). Shapes: any (N, ...) -> the same; the dtype is kept.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def forward(self, x: Array, *, training: bool = False) -> Array:
+        self._inside = (x > -3) & (x < 3)
+        return np.clip(x + 3, 0, 6) / 6
+
+    def backward(self, grad: Array) -> Array:
+        return np.where(self._inside, grad / 6, 0)
