@@ -1,6 +1,33 @@
-"""The conformance kit for nnfs components (for pack authors and for nnfs's own tests)."""
+"""The conformance kit: the checks every nnfs component must pass, for pack authors and nnfs itself.
 
-from nnfs_core.testing.distribution import check_entries
+>>> from nnfs_core.testing import check_layer, gradcheck
+>>> check_layer(MyLayer(4))                      # doctest: +SKIP  - raises ConformanceError listing failures
+>>> check_distribution("my-nnfs-pack")           # doctest: +SKIP  - [] when every component conforms
+"""
+
+from nnfs_core.testing._common import ConformanceError
+from nnfs_core.testing._runner import (
+    check_layer,
+    check_loss,
+    check_optimizer,
+    check_scheduler,
+    checks_for,
+    parametrize_with_checks,
+)
+from nnfs_core.testing.distribution import check_component, check_distribution, check_entries
 from nnfs_core.testing.gradcheck import GradientCheckError, gradcheck
 
-__all__ = ["gradcheck", "GradientCheckError", "check_entries"]
+__all__ = [
+    "ConformanceError",
+    "GradientCheckError",
+    "check_component",
+    "check_distribution",
+    "check_entries",
+    "check_layer",
+    "check_loss",
+    "check_optimizer",
+    "check_scheduler",
+    "checks_for",
+    "gradcheck",
+    "parametrize_with_checks",
+]
