@@ -3,8 +3,6 @@ the kit, so a component is checked the moment it is registered (core and packs a
 
 from __future__ import annotations
 
-import pytest
-
 from nnfs_core import registry
 from nnfs_core.registry import IN_PROCESS
 from nnfs_core.testing import parametrize_with_checks
