@@ -12,6 +12,7 @@ anything; ``get`` imports one target on first use; :func:`refresh` rescans after
 from __future__ import annotations
 
 import difflib
+import importlib
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -165,6 +166,9 @@ def refresh() -> None:
     """Forget the scanned entry points so that the next lookup sees packs installed since start-up."""
     global _scan_cache
     _scan_cache = None
+    # The import system and importlib_metadata cache directory listings, keyed on the directory's
+    # modification time, which can miss a fresh install; forget them too.
+    importlib.invalidate_caches()
     from nnfs_core import _hooks
 
     _hooks.forget_hook_plugins()
@@ -206,7 +210,10 @@ class Registry:
         return sorted({group[0].name for group in self._by_key().values()}, key=normalize)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize(name) in self._by_key()
+        """Whether :meth:`get` knows the name (layers also accept activation names)."""
+        if not isinstance(name, str):
+            return False
+        return normalize(name) in self._by_key() or any(name in of_kind(kind) for kind in self.fallbacks)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
