@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+import shutil
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from nnfs_core import registry
+from nnfs_core._compat import metadata
 from nnfs_core.protocols import BaseOptimizer
 
 
@@ -30,3 +39,139 @@ def plain_sgd():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+# -- plugin environments for the registry, hooks and CLI tests ----------------------------------------------
+
+PLUGIN_ENV_VARIABLES = ("NNFS_PREFER", "NNFS_DISABLE_PLUGINS", "NNFS_STRICT_PLUGINS")
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_PACKS = ("nnfs-fixture-good", "nnfs-fixture-broken", "nnfs-fixture-clash-a", "nnfs-fixture-clash-b")
+
+
+class _FakeDistribution:
+    """What the registry reads of an ``importlib_metadata.Distribution``: its name and version."""
+
+    def __init__(self, name: str, version: str) -> None:
+        self.name = name
+        self.version = version
+
+
+class FakePlugins:
+    """Installed distributions faked the way pluggy's tests do it: ``entry_points()`` is patched.
+
+    Only the entry points added here exist (the core's own are hidden). Targets are real modules written
+    to a temporary directory on ``sys.path`` (see :meth:`module`), so loading is real and whether a target
+    was imported is visible in ``sys.modules``.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
+        self.entry_points: list = []
+        self.scans = 0
+        self.modules: list[str] = []
+        self.directory = directory
+        directory.mkdir()
+        monkeypatch.syspath_prepend(str(directory))
+        monkeypatch.setattr(metadata, "entry_points", self._entry_points)
+
+    def _entry_points(self, **params):
+        self.scans += 1
+        return metadata.EntryPoints(self.entry_points).select(**params)
+
+    def add(self, kind: str, name: str, target: str, dist: str = "nnfs-fake", version: str = "1.0"):
+        """Declare ``name = target`` in the group of ``kind`` (``"layers"``, ..., or ``"hooks"``)."""
+        group = registry.HOOKS_GROUP if kind == "hooks" else registry.KINDS[kind]
+        entry_point = metadata.EntryPoint(name, target, group)._for(_FakeDistribution(dist, version))
+        self.entry_points.append(entry_point)
+        return entry_point
+
+    def module(self, source: str = "") -> str:
+        """Write a uniquely named module and return its name; it is not imported."""
+        name = f"nnfs_fake_{uuid.uuid4().hex[:12]}"
+        (self.directory / f"{name}.py").write_text(textwrap.dedent(source))
+        importlib.invalidate_caches()
+        self.modules.append(name)
+        return name
+
+    def imported(self) -> list[str]:
+        """The modules written by :meth:`module` that have been imported so far."""
+        return [name for name in self.modules if name in sys.modules]
+
+    def close(self) -> None:
+        for name in self.modules:
+            sys.modules.pop(name, None)
+
+
+def _reset_registries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No plugin environment variables; in-process registrations and pins restored after the test."""
+    for variable in PLUGIN_ENV_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    for kind in registry.kinds():
+        reg = registry.of_kind(kind)
+        monkeypatch.setattr(reg, "_local", dict(reg._local))
+        monkeypatch.setattr(reg, "_preferred", dict(reg._preferred))
+
+
+@pytest.fixture
+def clean_registry(monkeypatch):
+    """The real installed entry points, rescanned before and after the test, with no plugin variables."""
+    _reset_registries(monkeypatch)
+    registry.refresh()
+    yield registry
+    monkeypatch.undo()
+    registry.refresh()
+
+
+@pytest.fixture
+def fake_plugins(monkeypatch, tmp_path):
+    """A :class:`FakePlugins` environment; the registries are rescanned before and after the test."""
+    _reset_registries(monkeypatch)
+    fake = FakePlugins(monkeypatch, tmp_path / "fake_site")
+    registry.refresh()
+    yield fake
+    fake.close()
+    monkeypatch.undo()
+    registry.refresh()
+
+
+class FixturePacks:
+    """The packs of ``tests/fixtures`` installed with pip into this interpreter (see ``fixture_packs``)."""
+
+    def __init__(self, build_root: Path) -> None:
+        self.build_root = build_root
+
+    def pip(self, *args: str) -> None:
+        command = [sys.executable, "-m", "pip", *args, "--disable-pip-version-check", "-q"]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+        importlib.invalidate_caches()
+        registry.refresh()
+
+    def install(self, *packs: str) -> None:
+        paths = [str(self.build_root / pack) for pack in packs or FIXTURE_PACKS]
+        self.pip("install", "--no-deps", "--no-build-isolation", "--no-index", *paths)
+
+    def uninstall(self, *packs: str) -> None:
+        self.pip("uninstall", "-y", *(packs or FIXTURE_PACKS))
+
+
+@pytest.fixture(scope="session")
+def fixture_packs(tmp_path_factory):
+    """Install the four fixture packs once per session (built from a copy, so the repository stays clean).
+
+    Tests that request this fixture run after all others (see ``pytest_collection_modifyitems``), so
+    that tests walking every installed component never meet the broken or clashing fixture packs.
+    """
+    build_root = tmp_path_factory.mktemp("fixture_packs")
+    for pack in FIXTURE_PACKS:
+        ignore = shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
+        shutil.copytree(FIXTURES / pack, build_root / pack, ignore=ignore)
+    packs = FixturePacks(build_root)
+    packs.install()
+    yield packs
+    packs.uninstall()
+
+
+def pytest_collection_modifyitems(items):
+    # Stable: the relative order inside each group is kept.
+    items.sort(key=lambda item: "fixture_packs" in getattr(item, "fixturenames", ()))
