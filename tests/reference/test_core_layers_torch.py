@@ -58,7 +58,8 @@ def test_dense_matches_linear(case):
 def test_batch_norm_matches_batchnorm1d_2d(case, training):
     rng = np.random.default_rng(case)
     channels = int(rng.integers(1, 6))
-    shapes = [(channels,), (channels, int(rng.integers(1, 7))), (channels, int(rng.integers(1, 6)), int(rng.integers(1, 6)))]
+    length, height, width = (int(size) for size in rng.integers(1, 7, 3))
+    shapes = [(channels,), (channels, length), (channels, height, width)]
     sample = shapes[case % 3]
     momentum = float(rng.choice([0.1, 0.3, 0.01]))
     layer = registry.layers.create("batch_norm", momentum=momentum)
