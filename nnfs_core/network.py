@@ -220,15 +220,17 @@ class Network:
         from nnfs_core.callbacks.progress_bar import ProgressBar
         from nnfs_core.callbacks.terminate_on_nan import TerminateOnNaN
 
+        # Hooks run in this order; History and the progress bar come last so that they see the logs
+        # as the other callbacks left them.
         user = [registry.callbacks.resolve(callback) for callback in callbacks]
         chosen: list[Any] = []
-        if not any(isinstance(callback, History) for callback in user):
-            chosen.append(History())
         if not any(isinstance(callback, TerminateOnNaN) for callback in user):
             chosen.append(TerminateOnNaN())
         chosen += user
         if self.scheduler is not None and self.scheduler not in user:
             chosen.append(self.scheduler)
+        if not any(isinstance(callback, History) for callback in user):
+            chosen.append(History())
         if verbose and not any(isinstance(callback, ProgressBar) for callback in user):
             chosen.append(ProgressBar(verbose=verbose))
         return chosen

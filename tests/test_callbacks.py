@@ -44,7 +44,8 @@ def test_early_stopping_stops_and_restores_the_best_weights(plain_sgd):
 
     stopper = EarlyStopping("val_loss", patience=2, restore_best_weights=True)
     history = net.fit(x, y, epochs=7, verbose=0, callbacks=[LambdaCallback(on_epoch_end=fake_val), stopper])
-    assert len(history.epoch) == 4 and stopper.stopped_epoch == 3 and stopper.best_epoch == 1
+    assert history.epoch == [0, 1, 2, 3] and stopper.stopped_epoch == 3 and stopper.best_epoch == 1
+    assert history.history["val_loss"] == [1.0, 0.5, 0.6, 0.7]
     np.testing.assert_array_equal(net.layers[0].params["weight"], snapshots[1])
 
 

@@ -14,7 +14,7 @@ __all__ = ["EarlyStopping"]
 
 
 class EarlyStopping(BaseCallback):
-    """Stop training after ``patience`` epochs without an improvement of at least ``min_delta``.
+    """Stop training once ``patience`` epochs in a row bring no improvement of at least ``min_delta`` (as Keras).
 
     Parameters
     ----------
@@ -71,7 +71,7 @@ class EarlyStopping(BaseCallback):
                 ]
             return
         self._wait += 1
-        if self._wait > self.patience:
+        if self._wait >= self.patience:
             self.stopped_epoch = epoch
             network.stop_training = True
 
