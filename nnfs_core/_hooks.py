@@ -1,8 +1,9 @@
 """The plugin manager that runs lifecycle hooks for one ``fit``.
 
 Installed ``nnfs.hooks`` plugins are imported once per process, one by one: a plugin that fails to
-import is skipped with a warning naming its distribution (or, with ``NNFS_STRICT_PLUGINS=1``, raises
-:class:`~nnfs_core.errors.PluginLoadError`), so a broken pack never stops training.
+import, to instantiate, or whose hooks do not match the specifications is skipped with a warning naming
+its distribution (or, with ``NNFS_STRICT_PLUGINS=1``, raises :class:`~nnfs_core.errors.PluginLoadError`),
+so a broken pack never stops training.
 """
 
 from __future__ import annotations
@@ -49,9 +50,7 @@ def hook_plugins() -> list[tuple[str, Any]]:
         _loaded = []
         for entry in registry.hook_entries():
             try:
-                plugin = entry.load()
-                if isinstance(plugin, type):
-                    plugin = plugin()
+                plugin = _load_hook_plugin(entry)
             except PluginLoadError as error:
                 if registry._strict():
                     raise
@@ -59,6 +58,23 @@ def hook_plugins() -> list[tuple[str, Any]]:
                 continue
             _loaded.append((f"{entry.distribution}:{entry.name}", plugin))
     return _loaded
+
+
+def _load_hook_plugin(entry: Any) -> Any:
+    """Import one plugin, instantiate it if it is a class and check its hooks against the specs."""
+    plugin = entry.load()
+    try:
+        if isinstance(plugin, type):
+            plugin = plugin()
+        PluginManager().register(plugin)  # raises on a hook taking arguments the spec does not have
+    except Exception as error:
+        raise PluginLoadError(
+            f"nnfs.hooks plugin {entry.name!r} from {entry.distribution}=={entry.version} is not usable "
+            f"({entry.target}): {type(error).__name__}: {error}. Reinstall or upgrade {entry.distribution}, "
+            f"or switch it off with NNFS_DISABLE_PLUGINS={entry.distribution}",
+            name=entry.name,
+        ) from error
+    return plugin
 
 
 def forget_hook_plugins() -> None:
