@@ -1,0 +1,72 @@
+"""Adamax: Adam with the infinity norm in place of the second moment."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnfs_core.protocols import Array, BaseOptimizer
+from nnfs_optim import _validation as check
+from nnfs_optim._buffers import Scratch, count_step, coupled_decay, lerp_, scalar, state_array
+
+__all__ = ["Adamax"]
+
+
+class Adamax(BaseOptimizer):
+    """Adamax (Kingma & Ba, 2015, section 7) with the update rule of ``torch.optim.Adamax``.
+
+    For each parameter p with gradient g, at the parameter's step t::
+
+        g <- g + weight_decay * p
+        m <- beta1 * m + (1 - beta1) * g
+        u <- max(beta2 * u, |g| + eps)
+        p <- p - lr / (1 - beta1**t) * m / u
+
+    State per parameter: ``step``, ``exp_avg`` (m), ``exp_inf`` (u).
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size, default 2e-3 (torch's).
+    betas : (float, float)
+        Decay rates of m and u, each in [0, 1).
+    eps : float
+        Added to |g| so that u is never zero.
+    weight_decay : float
+        L2 penalty added to the gradient.
+    clip_norm, clip_value : float, optional
+        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 2e-3,
+        *,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        clip_norm: float | None = None,
+        clip_value: float | None = None,
+    ) -> None:
+        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
+        self.betas = check.betas("Adamax", betas)
+        self.eps = check.non_negative("Adamax", "eps", eps)
+        self.weight_decay = check.non_negative("Adamax", "weight_decay", weight_decay)
+        self._scratch = Scratch()
+
+    def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
+        beta1, beta2 = self.betas
+        step = count_step(state)
+        g = coupled_decay(param, grad, self.weight_decay, self._scratch.get(param, 1))
+        exp_avg = state_array("Adamax", state, "exp_avg", param)
+        exp_inf = state_array("Adamax", state, "exp_inf", param)
+        work = self._scratch.get(param, 0)
+
+        lerp_(exp_avg, g, 1 - beta1, work)
+        exp_inf *= scalar(param, beta2)
+        np.abs(g, out=work)
+        work += scalar(param, self.eps)
+        np.maximum(exp_inf, work, out=exp_inf)
+
+        np.divide(exp_avg, exp_inf, out=work)
+        work *= scalar(param, self.learning_rate / (1 - beta1**step))
+        param -= work

@@ -1,0 +1,102 @@
+"""NAdam: Adam with Nesterov momentum and a momentum-decay schedule."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnfs_core.protocols import Array, BaseOptimizer
+from nnfs_optim import _validation as check
+from nnfs_optim._buffers import Scratch, count_step, coupled_decay, lerp_, scalar, state_array, state_scalar
+
+__all__ = ["NAdam"]
+
+
+class NAdam(BaseOptimizer):
+    """NAdam (Dozat, 2016) with the update rule of ``torch.optim.NAdam``.
+
+    For each parameter p with gradient g, at the parameter's step t::
+
+        g <- g + weight_decay * p                 (or p <- p * (1 - lr * weight_decay) if decoupled)
+        mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+        P_t = mu_1 * ... * mu_t                   (state "mu_product")
+        m <- beta1 * m + (1 - beta1) * g
+        v <- beta2 * v + (1 - beta2) * g**2
+        d = sqrt(v / (1 - beta2**t)) + eps
+        p <- p - lr * (1 - mu_t) / (1 - P_t) * g / d - lr * mu_{t+1} / (1 - P_t * mu_{t+1}) * m / d
+
+    State per parameter: ``step``, ``mu_product`` (a float64 scalar), ``exp_avg`` (m), ``exp_avg_sq`` (v).
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size, default 2e-3 (torch's).
+    betas : (float, float)
+        Decay rates of m and v, each in [0, 1).
+    eps : float
+        Added to the denominator.
+    weight_decay : float
+        Weight decay coefficient, >= 0.
+    momentum_decay : float
+        psi in the mu schedule above, >= 0.
+    decoupled_weight_decay : bool
+        Shrink the weights directly (NAdamW) instead of adding an L2 term to the gradient.
+    clip_norm, clip_value : float, optional
+        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 2e-3,
+        *,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        clip_norm: float | None = None,
+        clip_value: float | None = None,
+    ) -> None:
+        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
+        self.betas = check.betas("NAdam", betas)
+        self.eps = check.non_negative("NAdam", "eps", eps)
+        self.weight_decay = check.non_negative("NAdam", "weight_decay", weight_decay)
+        self.momentum_decay = check.non_negative("NAdam", "momentum_decay", momentum_decay)
+        self.decoupled_weight_decay = check.flag("NAdam", "decoupled_weight_decay", decoupled_weight_decay)
+        self._scratch = Scratch()
+
+    def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
+        beta1, beta2 = self.betas
+        lr = self.learning_rate
+        step = count_step(state)
+        if self.weight_decay != 0 and self.decoupled_weight_decay:
+            param *= scalar(param, 1 - lr * self.weight_decay)
+            g = grad
+        else:
+            g = coupled_decay(param, grad, self.weight_decay, self._scratch.get(param, 1))
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * self.momentum_decay))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * self.momentum_decay))
+        mu_product = state_scalar(state, "mu_product", 1.0)
+        mu_product *= mu
+        product = float(mu_product)
+        exp_avg = state_array("NAdam", state, "exp_avg", param)
+        exp_avg_sq = state_array("NAdam", state, "exp_avg_sq", param)
+        work = self._scratch.get(param, 0)
+
+        lerp_(exp_avg, g, 1 - beta1, work)
+        exp_avg_sq *= scalar(param, beta2)
+        np.multiply(g, g, out=work)
+        work *= scalar(param, 1 - beta2)
+        exp_avg_sq += work
+
+        denom = work
+        np.divide(exp_avg_sq, scalar(param, 1 - beta2**step), out=denom)
+        np.sqrt(denom, out=denom)
+        denom += scalar(param, self.eps)
+        # Slot 1 is either g itself (decayed into it) or unused, so it can take g / d.
+        term = self._scratch.get(param, 1)
+        np.divide(g, denom, out=term)
+        term *= scalar(param, lr * (1.0 - mu) / (1.0 - product))
+        param -= term
+        np.divide(exp_avg, denom, out=denom)
+        denom *= scalar(param, lr * mu_next / (1.0 - product * mu_next))
+        param -= denom

@@ -1,0 +1,98 @@
+"""RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnfs_core.protocols import Array, BaseOptimizer
+from nnfs_optim import _validation as check
+from nnfs_optim._buffers import Scratch, count_step, coupled_decay, lerp_, scalar, state_array
+
+__all__ = ["RAdam"]
+
+
+class RAdam(BaseOptimizer):
+    """RAdam (Liu et al., 2020) with the update rule of ``torch.optim.RAdam``.
+
+    For each parameter p with gradient g, at the parameter's step t::
+
+        g <- g + weight_decay * p                 (or p <- p * (1 - lr * weight_decay) if decoupled)
+        m <- beta1 * m + (1 - beta1) * g
+        v <- beta2 * v + (1 - beta2) * g**2
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 t beta2**t / (1 - beta2**t)
+        if rho_t > 5:
+            r = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+            p <- p - lr * m / (1 - beta1**t) * r * sqrt(1 - beta2**t) / (sqrt(v) + eps)
+        else:
+            p <- p - lr * m / (1 - beta1**t)     (plain momentum while the variance is intractable)
+
+    State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v).
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size, default 1e-3 (torch's).
+    betas : (float, float)
+        Decay rates of m and v, each in [0, 1).
+    eps : float
+        Added to the denominator.
+    weight_decay : float
+        Weight decay coefficient, >= 0.
+    decoupled_weight_decay : bool
+        Shrink the weights directly (RAdamW) instead of adding an L2 term to the gradient.
+    clip_norm, clip_value : float, optional
+        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 1e-3,
+        *,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        decoupled_weight_decay: bool = False,
+        clip_norm: float | None = None,
+        clip_value: float | None = None,
+    ) -> None:
+        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
+        self.betas = check.betas("RAdam", betas)
+        self.eps = check.non_negative("RAdam", "eps", eps)
+        self.weight_decay = check.non_negative("RAdam", "weight_decay", weight_decay)
+        self.decoupled_weight_decay = check.flag("RAdam", "decoupled_weight_decay", decoupled_weight_decay)
+        self._scratch = Scratch()
+
+    def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
+        beta1, beta2 = self.betas
+        lr = self.learning_rate
+        step = count_step(state)
+        if self.weight_decay != 0 and self.decoupled_weight_decay:
+            param *= scalar(param, 1 - lr * self.weight_decay)
+            g = grad
+        else:
+            g = coupled_decay(param, grad, self.weight_decay, self._scratch.get(param, 1))
+        exp_avg = state_array("RAdam", state, "exp_avg", param)
+        exp_avg_sq = state_array("RAdam", state, "exp_avg_sq", param)
+        work = self._scratch.get(param, 0)
+
+        lerp_(exp_avg, g, 1 - beta1, work)
+        exp_avg_sq *= scalar(param, beta2)
+        np.multiply(g, g, out=work)
+        work *= scalar(param, 1 - beta2)
+        exp_avg_sq += work
+
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * beta2**step / bias_correction2
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            np.sqrt(exp_avg_sq, out=work)
+            work += scalar(param, self.eps)
+            np.divide(scalar(param, bias_correction2**0.5), work, out=work)
+            work *= exp_avg
+            work *= scalar(param, lr * rect / bias_correction1)
+        else:
+            np.multiply(exp_avg, scalar(param, lr / bias_correction1), out=work)
+        param -= work

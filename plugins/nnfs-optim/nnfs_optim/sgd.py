@@ -1,0 +1,90 @@
+"""SGD: stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnfs_core.protocols import Array, BaseOptimizer
+from nnfs_optim import _validation as check
+from nnfs_optim._buffers import Scratch, coupled_decay, scalar
+
+__all__ = ["SGD"]
+
+
+class SGD(BaseOptimizer):
+    """Stochastic gradient descent, with the update rule of ``torch.optim.SGD``.
+
+    For each parameter p with gradient g::
+
+        g <- g + weight_decay * p
+        b <- g                                    on the first step with momentum
+        b <- momentum * b + (1 - dampening) * g   afterwards
+        g <- g + momentum * b   if nesterov,   else   g <- b      (only when momentum != 0)
+        p <- p - learning_rate * g
+
+    State per parameter: ``momentum_buffer`` (b), created on the first step with momentum.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size. The default 0.01 is ours: torch 2.13 defaults to 1e-3 (older releases had none).
+    momentum : float
+        Momentum factor, >= 0.
+    dampening : float
+        Dampening of the gradient's contribution to the momentum buffer.
+    weight_decay : float
+        L2 penalty coefficient, >= 0 (added to the gradient).
+    nesterov : bool
+        Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
+    clip_norm, clip_value : float, optional
+        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.01,
+        *,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        clip_norm: float | None = None,
+        clip_value: float | None = None,
+    ) -> None:
+        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
+        self.momentum = check.non_negative("SGD", "momentum", momentum)
+        self.dampening = check.number("SGD", "dampening", dampening)
+        self.weight_decay = check.non_negative("SGD", "weight_decay", weight_decay)
+        self.nesterov = check.flag("SGD", "nesterov", nesterov)
+        if nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError(
+                f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum={momentum!r} and "
+                f"dampening={dampening!r}"
+            )
+        self._scratch = Scratch()
+
+    def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
+        # Slot 0 holds the decayed gradient, then (free again) the final step; slot 1 the Nesterov direction.
+        g = coupled_decay(param, grad, self.weight_decay, self._scratch.get(param, 0))
+        if self.momentum != 0:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = np.array(g, copy=True)
+            else:
+                buffer *= scalar(param, self.momentum)
+                if self.dampening == 0:
+                    buffer += g
+                else:
+                    work = self._scratch.get(param, 1)
+                    np.multiply(g, scalar(param, 1 - self.dampening), out=work)
+                    buffer += work
+            if self.nesterov:
+                work = self._scratch.get(param, 1)
+                np.multiply(buffer, scalar(param, self.momentum), out=work)
+                work += g
+                g = work
+            else:
+                g = buffer
+        step = self._scratch.get(param, 0)
+        np.multiply(g, scalar(param, self.learning_rate), out=step)
+        param -= step
