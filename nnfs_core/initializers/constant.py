@@ -18,6 +18,8 @@ class Constant(BaseInitializer):
     value : float
     """
 
+    example_args = {"value": 0.5}  # for the conformance kit, which builds components without arguments
+
     def __init__(self, value: float) -> None:
         self.value = real("Constant", "value", value)
 
