@@ -16,6 +16,8 @@ from nnfs_core._version import __version__
 
 __all__ = ["main"]
 
+HOOKS = "hooks"  # the kind shown for the lifecycle plugins of the nnfs.hooks group
+
 
 def _matches(entry: Entry, pattern: str) -> bool:
     """Glob on the normalised name, so 'conv*' and 'max-pool*' match as users expect."""
@@ -24,13 +26,22 @@ def _matches(entry: Entry, pattern: str) -> bool:
     return fnmatch.fnmatch(normalize(entry.name), normalize(pattern))
 
 
+def _entries(kind: str) -> list[Entry]:
+    """The installed entries of a component kind, or of ``hooks`` (the ``nnfs.hooks`` plugins)."""
+    from nnfs_core import registry
+
+    if kind == HOOKS:
+        return sorted(registry.hook_entries(), key=lambda entry: (entry.key, entry.distribution))
+    return registry.of_kind(kind).entries()
+
+
 def _plugins(args: argparse.Namespace) -> int:
     from nnfs_core import registry
 
-    kinds = [args.kind] if args.kind else registry.kinds()
+    kinds = [args.kind] if args.kind else [*registry.kinds(), HOOKS]
     rows = []
     for kind in kinds:
-        for entry in registry.of_kind(kind).entries():
+        for entry in _entries(kind):
             if args.pattern and not _matches(entry, args.pattern):
                 continue
             rows.append((entry, [kind, entry.name, entry.distribution, entry.version, entry.target]))
@@ -61,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     plugins = commands.add_parser("plugins", help="list installed components by kind, distribution and version")
     plugins.add_argument("pattern", nargs="?", help="glob on the component name, e.g. 'conv*'")
-    plugins.add_argument("--kind", choices=sorted(KINDS), help="only this kind")
+    plugins.add_argument("--kind", choices=sorted([*KINDS, HOOKS]), help="only this kind")
     plugins.add_argument("--check", action="store_true", help="import every component and report failures")
     plugins.set_defaults(run=_plugins)
     from nnfs_core import _train_command
