@@ -10,7 +10,7 @@ import pytest
 
 from nnfs_core import registry
 from nnfs_core.errors import NNFSError, ShapeError
-from nnfs_core.losses import NLL, BinaryCrossEntropy, CrossEntropy, Huber, MAE, MSE
+from nnfs_core.losses import MAE, MSE, NLL, BinaryCrossEntropy, CrossEntropy, Huber
 from nnfs_core.testing import gradcheck
 
 
