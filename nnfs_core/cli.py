@@ -51,16 +51,16 @@ def _plugins(args: argparse.Namespace) -> int:
     print(table([cells for _, cells in rows], ["KIND", "NAME", "DISTRIBUTION", "VERSION", "TARGET"]))
     if not args.check:
         return 0
-    from nnfs_core.testing.distribution import check_entries
+    from nnfs_core.testing.distribution import check_components
 
-    failures = check_entries([entry for entry, _ in rows])
+    failures = check_components([entry for entry, _ in rows])
     print()
     if failures:
         for line in failures:
             print(f"FAIL  {line}")
         print(f"{len(failures)} problem(s) in {len(rows)} component(s)")
         return 1
-    print(f"all {len(rows)} component(s) load")
+    print(f"all {len(rows)} component(s) load and pass the conformance checks")
     return 0
 
 
@@ -73,11 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     plugins = commands.add_parser("plugins", help="list installed components by kind, distribution and version")
     plugins.add_argument("pattern", nargs="?", help="glob on the component name, e.g. 'conv*'")
     plugins.add_argument("--kind", choices=sorted([*KINDS, HOOKS]), help="only this kind")
-    plugins.add_argument("--check", action="store_true", help="import every component and report failures")
+    plugins.add_argument("--check", action="store_true",
+                         help="import every component, run the conformance kit on it, and report failures")
     plugins.set_defaults(run=_plugins)
     from nnfs_core import _train_command
 
     _train_command.add_parser(commands)
+    from nnfs_core import _new_pack_command
+
+    _new_pack_command.add_parser(commands)
     return parser
 
 

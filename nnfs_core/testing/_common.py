@@ -5,12 +5,15 @@ from __future__ import annotations
 import copy
 import inspect
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from nnfs_core import registry
 from nnfs_core.errors import NNFSError
+
+Check = Callable[[Any], None]
 
 
 class ConformanceError(AssertionError):
@@ -29,7 +32,13 @@ def fresh(component: Any) -> Any:
 def instance(component: Any) -> Any:
     """Accept a class (created with its ``example_args``) or an instance."""
     if isinstance(component, type):
-        return component(**getattr(component, "example_args", {}))
+        try:
+            return component(**getattr(component, "example_args", {}))
+        except TypeError as error:
+            raise ConformanceError(
+                f"{component.__name__} cannot be created for the checks ({error}); declare the arguments to use "
+                f"as a class attribute, e.g. example_args = {{...}}"
+            ) from None
     return component
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from nnfs_core.protocols import Layer
 from nnfs_core.testing._common import (
+    Check,
     check_config_round_trip,
     check_constructor_stores_only_hyperparameters,
     check_registry_round_trip,
@@ -21,7 +22,9 @@ BATCH = 3
 
 
 def input_shape_of(layer: Any) -> tuple[int, ...]:
-    return tuple(getattr(layer, "_nnfs_check_input_shape", None) or getattr(layer, "example_input_shape", (3, 6, 6)))
+    shape: tuple[int, ...] = getattr(layer, "_nnfs_check_input_shape", None) or getattr(
+        layer, "example_input_shape", (3, 6, 6))
+    return tuple(shape)
 
 
 def built(component: Any, dtype: Any = np.float64, seed: int = 0) -> tuple[Any, tuple[int, ...]]:
@@ -140,7 +143,7 @@ def check_training_modes(component: Any) -> None:
                               "if that is intended")
 
 
-LAYER_CHECKS = [
+LAYER_CHECKS: list[Check] = [
     check_layer_protocol,
     check_constructor_stores_only_hyperparameters,
     check_config_round_trip,

@@ -10,6 +10,7 @@ import numpy as np
 from nnfs_core.errors import NNFSError
 from nnfs_core.protocols import Loss
 from nnfs_core.testing._common import (
+    Check,
     check_config_round_trip,
     check_constructor_stores_only_hyperparameters,
     check_registry_round_trip,
@@ -81,7 +82,7 @@ def check_loss_gradients(component: Any) -> None:
         raise fail(component, str(error)) from None
 
 
-LOSS_CHECKS = [
+LOSS_CHECKS: list[Check] = [
     check_loss_protocol,
     check_constructor_stores_only_hyperparameters,
     check_config_round_trip,

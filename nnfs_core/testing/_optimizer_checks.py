@@ -10,6 +10,7 @@ import numpy as np
 
 from nnfs_core.protocols import Optimizer
 from nnfs_core.testing._common import (
+    Check,
     check_config_round_trip,
     check_constructor_stores_only_hyperparameters,
     check_registry_round_trip,
@@ -91,7 +92,7 @@ def check_state_dict_round_trip(component: Any) -> None:
         raise fail(component, "a copy restored from state_dict() does not continue identically")
 
 
-OPTIMIZER_CHECKS = [
+OPTIMIZER_CHECKS: list[Check] = [
     check_optimizer_protocol,
     check_constructor_stores_only_hyperparameters,
     check_config_round_trip,
@@ -137,7 +138,7 @@ def check_scheduler_state_dict_round_trip(component: Any) -> None:
         raise fail(component, "a copy restored from state_dict() gives a different learning-rate sequence")
 
 
-SCHEDULER_CHECKS = [
+SCHEDULER_CHECKS: list[Check] = [
     check_constructor_stores_only_hyperparameters,
     check_config_round_trip,
     check_registry_round_trip,

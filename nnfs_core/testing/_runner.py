@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from nnfs_core.testing._common import ConformanceError, instance
+from nnfs_core.testing._common import Check, ConformanceError, instance
 from nnfs_core.testing._layer_checks import LAYER_CHECKS
 from nnfs_core.testing._loss_checks import LOSS_CHECKS
 from nnfs_core.testing._optimizer_checks import OPTIMIZER_CHECKS, SCHEDULER_CHECKS
-
-Check = Callable[[Any], None]
 
 
 def checks_for(component: Any) -> list[Check]:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from nnfs_core import registry
-from nnfs_core.errors import PluginLoadError
+from nnfs_core.errors import NNFSError, PluginLoadError
 from nnfs_core.registry import Entry
-from nnfs_core.testing._common import ConformanceError
+from nnfs_core.testing._common import ConformanceError, instance
 
-__all__ = ["check_entries", "check_distribution", "check_component"]
+__all__ = ["check_entries", "check_components", "check_distribution", "check_component"]
 
 
 def check_entries(entries: Iterable[Entry]) -> list[str]:
@@ -32,16 +32,23 @@ def check_entries(entries: Iterable[Entry]) -> list[str]:
 
 
 def _check_initializer(factory: Any) -> None:
-    init = factory(**getattr(factory, "example_args", {}))
+    init = instance(factory)
     values = init((4, 3), rng=np.random.default_rng(0), dtype=np.float32)
     if values.shape != (4, 3) or values.dtype != np.float32 or not np.isfinite(values).all():
         raise ConformanceError(f"{factory.__name__}: (4, 3) float32 gave {values.shape} {values.dtype}")
 
 
 def _check_metric(factory: Any) -> None:
-    metric = factory(**getattr(factory, "example_args", {}))
-    y_pred = np.random.default_rng(0).random((6, 4))
-    value = metric(y_pred, np.array([0, 1, 2, 3, 0, 1]))
+    metric = instance(factory)
+    rng = np.random.default_rng(0)
+    y_pred = rng.random((6, 4))
+    value = None
+    for y_true in (np.array([0, 1, 2, 3, 0, 1]), rng.random((6, 4))):  # class labels, else element-wise targets
+        try:
+            value = metric(y_pred, y_true)
+            break
+        except (NNFSError, ValueError):
+            continue
     if not isinstance(value, float) or not np.isfinite(value) or not isinstance(getattr(metric, "name", None), str):
         raise ConformanceError(f"{factory.__name__}: returned {value!r}; a metric returns a float and has a name")
 
@@ -52,11 +59,26 @@ def check_component(entry: Entry) -> None:
     from nnfs_core.testing._runner import check_layer, check_loss, check_optimizer, check_scheduler
 
     target = entry.load()
-    runners = {"layers": check_layer, "activations": check_layer, "losses": check_loss,
-               "optimizers": check_optimizer, "schedulers": check_scheduler,
-               "initializers": _check_initializer, "metrics": _check_metric}
+    runners: dict[str, Callable[[Any], None]] = {
+        "layers": check_layer, "activations": check_layer, "losses": check_loss, "optimizers": check_optimizer,
+        "schedulers": check_scheduler, "initializers": _check_initializer, "metrics": _check_metric,
+    }
     if entry.kind in runners:
         runners[entry.kind](target)
+
+
+def check_components(entries: list[Entry]) -> list[str]:
+    """Load every entry and run its kind's checks; return one line per problem (empty when all conform)."""
+    failures = check_entries(entries)
+    broken = {failure.split(" ", 1)[0] for failure in failures}
+    for entry in entries:
+        if f"{entry.kind}/{entry.name}" in broken:
+            continue
+        try:
+            check_component(entry)
+        except (ConformanceError, NNFSError, TypeError, ValueError) as error:
+            failures.append(f"{entry.kind}/{entry.name}: {error}")
+    return failures
 
 
 def check_distribution(distribution: str) -> list[str]:
@@ -71,13 +93,4 @@ def check_distribution(distribution: str) -> list[str]:
     entries += [e for e in registry.hook_entries() if registry.normalize(e.distribution) == wanted]
     if not entries:
         return [f"{distribution}: no nnfs entry points found (is it installed? run `nnfs plugins`)"]
-    failures = check_entries(entries)
-    broken = {f.split(" ", 1)[0] for f in failures}
-    for entry in entries:
-        if f"{entry.kind}/{entry.name}" in broken:
-            continue
-        try:
-            check_component(entry)
-        except (ConformanceError, TypeError, ValueError) as error:
-            failures.append(f"{entry.kind}/{entry.name}: {error}")
-    return failures
+    return check_components(entries)

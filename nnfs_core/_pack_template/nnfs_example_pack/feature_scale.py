@@ -1,0 +1,42 @@
+"""FeatureScale: a learnable scale per feature, y = x * weight."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfs_core.protocols import Array, BaseLayer
+
+
+class FeatureScale(BaseLayer):
+    """Multiply every feature (the last axis) by its own learnable scale.
+
+    Shapes: x (N, ..., features) -> y of the same shape; weight (features,), initialised to ``init``.
+
+    Parameters
+    ----------
+    init : float
+        Initial value of every scale.
+    """
+
+    def __init__(self, init: float = 1.0) -> None:
+        super().__init__()  # params, grads, state, trainable, ...
+        if isinstance(init, bool) or not isinstance(init, (int, float)):
+            raise TypeError(f"FeatureScale: init must be a number, got {init!r}")
+        self.init = float(init)  # store every constructor argument under its own name: get_config() reads them
+
+    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
+        super().build(input_shape, rng=rng, dtype=dtype)  # records input_shape and dtype
+        self.params["weight"] = np.full(input_shape[-1], self.init, dtype=self.dtype)
+        self.grads["weight"] = np.zeros_like(self.params["weight"])
+        return tuple(input_shape)  # the per-sample output shape
+
+    def forward(self, x: Array, *, training: bool = False) -> Array:
+        self._x = x
+        return x * self.params["weight"]
+
+    def backward(self, grad: Array) -> Array:
+        # d loss / d weight sums over every axis but the last; d loss / d x is grad * weight.
+        self.grads["weight"][...] = (grad * self._x).reshape(-1, grad.shape[-1]).sum(axis=0)
+        return grad * self.params["weight"]
