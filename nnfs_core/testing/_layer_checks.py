@@ -22,9 +22,8 @@ BATCH = 3
 
 
 def input_shape_of(layer: Any) -> tuple[int, ...]:
-    shape: tuple[int, ...] = getattr(layer, "_nnfs_check_input_shape", None) or getattr(
-        layer, "example_input_shape", (3, 6, 6))
-    return tuple(shape)
+    shape = getattr(layer, "_nnfs_check_input_shape", None) or getattr(layer, "example_input_shape", (3, 6, 6))
+    return tuple(int(size) for size in shape)
 
 
 def built(component: Any, dtype: Any = np.float64, seed: int = 0) -> tuple[Any, tuple[int, ...]]:
