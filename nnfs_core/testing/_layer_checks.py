@@ -22,7 +22,7 @@ BATCH = 3
 
 
 def input_shape_of(layer: Any) -> tuple[int, ...]:
-    shape = getattr(layer, "_nnfs_check_input_shape", None) or getattr(layer, "example_input_shape", (3, 6, 6))
+    shape: Any = getattr(layer, "_nnfs_check_input_shape", None) or getattr(layer, "example_input_shape", (3, 6, 6))
     return tuple(int(size) for size in shape)
 
 
