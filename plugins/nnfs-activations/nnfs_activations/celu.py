@@ -28,8 +28,8 @@ class CELU(BaseLayer):
 
     def forward(self, x: Array, *, training: bool = False) -> Array:
         self._positive = x > 0
-        self._expm1 = np.expm1(np.minimum(x, 0) / self.alpha)
-        return np.where(self._positive, x, self.alpha * self._expm1)
+        self._scaled = np.minimum(x, 0) / self.alpha
+        return np.where(self._positive, x, self.alpha * np.expm1(self._scaled))
 
     def backward(self, grad: Array) -> Array:
-        return np.where(self._positive, grad, grad * (self._expm1 + 1))
+        return np.where(self._positive, grad, grad * np.exp(self._scaled))

@@ -28,9 +28,10 @@ class ELU(BaseLayer):
 
     def forward(self, x: Array, *, training: bool = False) -> Array:
         self._positive = x > 0
-        # exp(min(x, 0)) - 1: the exponential never sees a positive argument, so it cannot overflow.
-        self._expm1 = np.expm1(np.minimum(x, 0))
-        return np.where(self._positive, x, self.alpha * self._expm1)
+        # The exponentials only ever see min(x, 0), so they cannot overflow.
+        self._negative = np.minimum(x, 0)
+        return np.where(self._positive, x, self.alpha * np.expm1(self._negative))
 
     def backward(self, grad: Array) -> Array:
-        return np.where(self._positive, grad, grad * (self.alpha * (self._expm1 + 1)))
+        # alpha * exp(x) directly, not y + alpha, which cancels to an absolute error of eps * alpha in the tail.
+        return np.where(self._positive, grad, grad * (self.alpha * np.exp(self._negative)))

@@ -26,8 +26,8 @@ class SELU(BaseLayer):
 
     def forward(self, x: Array, *, training: bool = False) -> Array:
         self._positive = x > 0
-        self._expm1 = np.expm1(np.minimum(x, 0))
-        return np.where(self._positive, _SCALE * x, (_SCALE * _ALPHA) * self._expm1)
+        self._negative = np.minimum(x, 0)
+        return np.where(self._positive, _SCALE * x, (_SCALE * _ALPHA) * np.expm1(self._negative))
 
     def backward(self, grad: Array) -> Array:
-        return grad * np.where(self._positive, _SCALE, (_SCALE * _ALPHA) * (self._expm1 + 1))
+        return grad * np.where(self._positive, _SCALE, (_SCALE * _ALPHA) * np.exp(self._negative))
