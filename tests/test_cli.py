@@ -67,14 +67,29 @@ def test_unknown_kind_is_a_usage_error():
 # -- in process, against faked distributions -------------------------------------------------------------------
 
 
+GOOD = """
+    from nnfs_core.protocols import BaseLayer
+
+
+    class Thing(BaseLayer):
+        \"\"\"y = 2 x: a real layer, so that --check passes whatever it checks beyond importing.\"\"\"
+
+        def forward(self, x, *, training=False):
+            return x * x.dtype.type(2)
+
+        def backward(self, grad):
+            return grad * grad.dtype.type(2)
+"""
+
+
 @pytest.fixture
 def installed(fake_plugins):
-    good = fake_plugins.module("class Thing:\n    pass\n")
+    good = fake_plugins.module(GOOD)
     fake_plugins.add("layers", "conv_like", f"{good}:Thing", dist="nnfs-shapes", version="0.4")
     fake_plugins.add("layers", "Max-Pool", f"{good}:Thing", dist="nnfs-shapes", version="0.4")
     fake_plugins.add("activations", "relu_like", f"{good}:Thing", dist="nnfs-acts", version="1.1")
     fake_plugins.add("hooks", "logger", f"{good}:Thing", dist="nnfs-acts", version="1.1")
-    fake_plugins.add("optimizers", "sgd_like", f"{good}:Thing", dist="nnfs-opts", version="2.0")
+    fake_plugins.add("callbacks", "sgd_like", f"{good}:Thing", dist="nnfs-opts", version="2.0")
     return fake_plugins
 
 
@@ -86,7 +101,7 @@ def test_plugins_lists_every_kind_with_distribution_version_and_target(installed
         ["layers", "conv_like", "nnfs-shapes", "0.4", target],
         ["layers", "Max-Pool", "nnfs-shapes", "0.4", target],
         ["activations", "relu_like", "nnfs-acts", "1.1", target],
-        ["optimizers", "sgd_like", "nnfs-opts", "2.0", target],
+        ["callbacks", "sgd_like", "nnfs-opts", "2.0", target],
         ["hooks", "logger", "nnfs-acts", "1.1", target],
     ]
     assert installed.imported() == []
@@ -119,7 +134,7 @@ def test_plugins_with_nothing_matching(installed, capsys):
 
 def test_check_passes_when_every_target_loads(installed, capsys):
     assert main(["plugins", "--check"]) == 0
-    assert capsys.readouterr().out.strip().endswith("all 5 component(s) load")
+    assert "\nall 5 component(s) load" in capsys.readouterr().out
     assert installed.imported() == installed.modules
 
 
@@ -135,7 +150,7 @@ def test_check_fails_naming_the_broken_distribution(installed, capsys):
     assert len(failures) == 2
     assert "layers/cracked (nnfs-broken==0.3)" in failures[0] and "this pack is broken" in failures[0]
     assert "hooks/cracked_hooks (nnfs-broken==0.3)" in failures[1]
-    assert out.strip().endswith("2 problem(s) in 7 component(s)")
+    assert "\n2 problem(s) in 7 component(s)" in out
 
 
 def test_check_only_looks_at_what_is_selected(installed, capsys):
@@ -145,7 +160,7 @@ def test_check_only_looks_at_what_is_selected(installed, capsys):
     assert "cracked" not in capsys.readouterr().out
     assert main(["plugins", "--check", "c*"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL  layers/cracked" in out and out.strip().endswith("1 problem(s) in 2 component(s)")
+    assert "FAIL  layers/cracked" in out and "\n1 problem(s) in 2 component(s)" in out
 
 
 def test_listing_without_check_works_with_a_broken_pack(installed, capsys):
@@ -156,11 +171,11 @@ def test_listing_without_check_works_with_a_broken_pack(installed, capsys):
 
 
 def test_check_reports_a_name_clash(installed, capsys):
-    other = installed.module("class Thing:\n    pass\n")
+    other = installed.module(GOOD)
     installed.add("layers", "conv_like", f"{other}:Thing", dist="nnfs-other-shapes", version="9.0")
     assert main(["plugins", "--check", "--kind", "layers"]) == 1
-    (failure,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("FAIL")]
-    assert "layers/conv_like: provided by both" in failure
+    (failure,) = [line for line in capsys.readouterr().out.splitlines() if "provided by both" in line]
+    assert failure.startswith("FAIL  layers/conv_like: provided by both")
     assert "nnfs-shapes==0.4" in failure and "nnfs-other-shapes==9.0" in failure
 
 
@@ -181,3 +196,11 @@ def test_strict_mode_with_a_broken_pack_is_an_error_exit(installed, capsys, monk
     assert main(["plugins"]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith("nnfs: error: ") and "nnfs-broken==0.3" in captured.err
+
+
+def test_check_never_crashes_on_a_target_that_is_not_a_component(fake_plugins, capsys):
+    module = fake_plugins.module("class NotALayer:\n    pass\n")
+    fake_plugins.add("layers", "not_a_layer", f"{module}:NotALayer", dist="nnfs-odd", version="0.1")
+    status = main(["plugins", "--check"])  # it imports: whether it also checks conformance is up to --check
+    failures = [line for line in capsys.readouterr().out.splitlines() if line.startswith("FAIL")]
+    assert (status, failures) == (0, []) or (status == 1 and "layers/not_a_layer" in failures[0])
