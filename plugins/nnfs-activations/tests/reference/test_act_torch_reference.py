@@ -1,22 +1,16 @@
 """Every activation against the ``torch.nn`` module of the same name: outputs, input gradients, PReLU's weight.
 
-Runs only with ``-m reference`` selected by the nox ``reference`` session (which sets NNFS_REQUIRE_TORCH=1,
-so a missing PyTorch fails there instead of skipping).
+Selected by ``-m reference`` (the nox ``reference`` session). Skipped without PyTorch, except where
+NNFS_REQUIRE_TORCH=1 (set by that session) makes the repository's conftest fail instead.
 """
 
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import pytest
 
 pytestmark = pytest.mark.reference
-
-if os.environ.get("NNFS_REQUIRE_TORCH"):
-    import torch
-else:
-    torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 
 nn = torch.nn
 
