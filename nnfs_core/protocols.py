@@ -228,6 +228,8 @@ class BaseOptimizer(_Configurable):
 
     def step(self, params: list[Array], grads: list[Array]) -> None:
         """Update every parameter in place from its gradient (gradients may be clipped in place)."""
+        if len(params) != len(grads):
+            raise ValueError(f"{type(self).__name__}.step got {len(params)} parameters but {len(grads)} gradients")
         if self.clip_value is not None:
             for grad in grads:
                 np.clip(grad, -self.clip_value, self.clip_value, out=grad)
@@ -298,6 +300,9 @@ class BaseScheduler(_Configurable, BaseCallback):
         raise NotImplementedError(f"{type(self).__name__} does not implement get_lr")
 
     def step(self, logs: dict[str, float] | None = None) -> None:
+        if self.optimizer is None:
+            raise RuntimeError(f"{type(self).__name__} is not attached to an optimizer; call attach(optimizer) first, "
+                               f"or pass it to Network(scheduler=...) or fit(callbacks=[...])")
         self.last_step += 1
         self.optimizer.learning_rate = self.get_lr()
 

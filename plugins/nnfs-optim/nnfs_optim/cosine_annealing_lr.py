@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, ClassVar
 
 from nnfs_core.protocols import BaseScheduler
 from nnfs_optim import _scheduling
@@ -27,6 +28,8 @@ class CosineAnnealingLR(BaseScheduler):
     interval : {"epoch", "batch"}
         When the scheduler steps.
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"t_max": 10}
 
     def __init__(self, t_max: int, eta_min: float = 0.0, *, interval: str = "epoch") -> None:
         super().__init__()

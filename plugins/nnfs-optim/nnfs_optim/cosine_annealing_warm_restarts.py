@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, ClassVar
 
 from nnfs_core.protocols import BaseScheduler
 from nnfs_optim import _scheduling
@@ -29,6 +30,8 @@ class CosineAnnealingWarmRestarts(BaseScheduler):
     interval : {"epoch", "batch"}
         When the scheduler steps.
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"t_0": 4}
 
     def __init__(self, t_0: int, t_mult: int = 1, eta_min: float = 0.0, *, interval: str = "epoch") -> None:
         super().__init__()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from nnfs_core.protocols import BaseScheduler
 from nnfs_optim import _scheduling
 from nnfs_optim import _validation as check
@@ -19,6 +21,8 @@ class ExponentialLR(BaseScheduler):
     interval : {"epoch", "batch"}
         When the scheduler steps.
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"gamma": 0.9}
 
     def __init__(self, gamma: float, *, interval: str = "epoch") -> None:
         super().__init__()

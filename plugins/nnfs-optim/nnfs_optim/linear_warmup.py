@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from nnfs_core import registry
 from nnfs_core.protocols import BaseScheduler
@@ -33,6 +33,8 @@ class LinearWarmup(BaseScheduler):
     interval : {"epoch", "batch"}, optional
         When to step; defaults to the wrapped scheduler's interval, or ``"epoch"``.
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"warmup_steps": 3}
 
     def __init__(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from nnfs_core.protocols import BaseScheduler
 from nnfs_optim import _scheduling
@@ -26,6 +27,8 @@ class MultiStepLR(BaseScheduler):
     interval : {"epoch", "batch"}
         When the scheduler steps.
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"milestones": [2, 5]}
 
     def __init__(self, milestones: Sequence[int], gamma: float = 0.1, *, interval: str = "epoch") -> None:
         super().__init__()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from nnfs_core.protocols import BaseScheduler
 from nnfs_optim import _scheduling
@@ -52,6 +52,8 @@ class OneCycleLR(BaseScheduler):
     interval : {"batch", "epoch"}
         When the scheduler steps.
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"max_lr": 0.1, "total_steps": 100, "cycle_momentum": False}
 
     def __init__(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from nnfs_core.protocols import BaseScheduler
 from nnfs_optim import _scheduling
 from nnfs_optim import _validation as check
@@ -24,6 +26,8 @@ class StepLR(BaseScheduler):
     interval : {"epoch", "batch"}
         When the scheduler steps.
     """
+
+    example_args: ClassVar[dict[str, Any]] = {"step_size": 3}
 
     def __init__(self, step_size: int, gamma: float = 0.1, *, interval: str = "epoch") -> None:
         super().__init__()
