@@ -13,6 +13,7 @@ from nnfs_core._table import table
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser("train", help="train a network from a TOML config (default: a CNN on mnist-small)")
     parser.add_argument("config", nargs="?", help="TOML config; the built-in default when omitted")
+    parser.add_argument("--dataset", help="override the config's dataset (a registered name)")
     parser.add_argument("--epochs", type=int, help="override the config's epochs")
     parser.add_argument("--batch-size", type=int, help="override the config's batch_size")
     parser.add_argument("--seed", type=int, help="override the config's seed")
@@ -27,13 +28,15 @@ def run(args: argparse.Namespace) -> int:
     from nnfs_core.config import build_network, load_config
     from nnfs_core.datasets import load
 
-    config = load_config(args.config, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                         output=args.output)
+    config = load_config(args.config, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
+                         seed=args.seed, output=args.output)
     if args.plot:
         _check_matplotlib()
     output = Path(config.output or Path("runs") / (Path(args.config).stem if args.config else "default"))
     dataset, options = config.dataset_name_and_options()
     (x_train, y_train), (x_test, y_test) = load(dataset, **options)
+    if config.targets == "inputs":  # an autoencoder learns to reproduce its input
+        y_train, y_test = x_train, x_test
     network = build_network(config)
     network.build(x_train.shape[1:])
     print(f"nnfs train: {config.source}\ndataset {dataset}: {len(x_train)} train, {len(x_test)} test samples")

@@ -40,6 +40,7 @@ class TrainConfig:
     dtype: str = "float32"
     input_shape: list[int] | None = None
     output: str | None = None
+    targets: str = "labels"
     source: str = field(default="<dict>", repr=False)
     text: str = field(default="", repr=False)
 
@@ -62,7 +63,10 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "dataset": _COMPONENT, "layers": (list,), "loss": _COMPONENT, "optimizer": _COMPONENT,
     "scheduler": _COMPONENT, "metrics": (list,), "callbacks": (list,), "epochs": (int,), "batch_size": (int,),
     "seed": (int,), "validation_split": (float, int), "dtype": (str,), "input_shape": (list,), "output": (str,),
+    "targets": (str,),
 }
+_TYPE_NAMES = {str: "a string", dict: "a table", list: "a list", int: "an integer", float: "a number",
+               bool: "a boolean"}
 # Which registry checks the names found under a key.
 _KINDS = {"dataset": "datasets", "layers": "layers", "loss": "losses", "optimizer": "optimizers",
           "scheduler": "schedulers", "metrics": "metrics", "callbacks": "callbacks"}
@@ -108,8 +112,9 @@ class _Checker:
         for key, value in self.data.items():
             expected = _TYPES[key]
             if isinstance(value, bool) or not isinstance(value, expected):
-                names = " or ".join("table" if t is dict else t.__name__ for t in expected)
-                raise self.fail(key, f"must be a {names}, got {type(value).__name__} {value!r}")
+                names = " or ".join(_TYPE_NAMES[t] for t in expected)
+                raise self.fail(key, f"must be {names}, got {_TYPE_NAMES.get(type(value), type(value).__name__)} "
+                                     f"{value!r}")
         self._check_ranges()
         for key, kind in _KINDS.items():
             value = self.data.get(key)
@@ -128,6 +133,8 @@ class _Checker:
             raise self.fail("batch_size", f"must be >= 1, got {data['batch_size']}")
         if not 0 <= data.get("validation_split", 0) < 1:
             raise self.fail("validation_split", f"must be in [0, 1), got {data['validation_split']}")
+        if data.get("targets", "labels") not in ("labels", "inputs"):
+            raise self.fail("targets", f"must be 'labels' or 'inputs' (an autoencoder), got {data['targets']!r}")
 
     def _check_component(self, key: str, kind: str, item: Any, index: int | None) -> None:
         from nnfs_core import registry

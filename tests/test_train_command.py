@@ -1,0 +1,44 @@
+"""`nnfs train`: every shipped config trains for real (short runs) and leaves its results behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnfs_core.cli import main
+
+pytest.importorskip("nnfs_activations")
+pytest.importorskip("nnfs_optim")
+pytest.importorskip("nnfs_conv")
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# The full MNIST/Fashion-MNIST files are not on every machine; these short runs train the same
+# architectures on the embedded mnist-small (same image shape). The accuracy session uses the real ones.
+SMALL = {"lenet-mnist.toml": "mnist-small", "cnn-fashion-mnist.toml": "mnist-small"}
+
+
+@pytest.mark.parametrize("config", sorted(p.name for p in EXAMPLES.glob("*.toml")))
+def test_every_example_config_trains(config, tmp_path, capsys):
+    arguments = ["train", str(EXAMPLES / config), "--epochs", "1", "--output", str(tmp_path), "--quiet"]
+    if config in SMALL:
+        arguments += ["--dataset", SMALL[config]]
+    assert main(arguments) == 0
+    out = capsys.readouterr().out
+    assert "test" in out and "samples/s" in out
+    assert (tmp_path / "history.csv").read_text().count("\n") == 2
+
+
+def test_default_train_with_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "curves.png"
+    assert main(["train", "--epochs", "1", "--output", str(tmp_path), "--plot", str(plot), "--quiet"]) == 0
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Total params" in capsys.readouterr().out
+
+
+def test_a_bad_config_fails_before_training(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text((EXAMPLES / "mlp-digits.toml").read_text().replace("epochs = 30", "epochs = 'many'"))
+    assert main(["train", str(bad)]) == 2
+    assert "epochs: must be an integer" in capsys.readouterr().err
