@@ -74,7 +74,7 @@ def resolve(spec: Any) -> BaseInitializer:
         target = registry.initializers.get(config["name"]) if set(config) == {"name"} else None
         if target is not None and not isinstance(target, type):
             return FunctionInitializer(target)  # a pack may register a plain function f(shape, rng, dtype)
-        return registry.initializers.create(config)  # type: ignore[no-any-return]
+        return registry.initializers.create(config)
     if isinstance(spec, type) and issubclass(spec, BaseInitializer):
         return spec()
     if callable(spec):
