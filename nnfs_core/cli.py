@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     from nnfs_core import _new_pack_command
 
     _new_pack_command.add_parser(commands)
+    from nnfs_core import _model_commands
+
+    _model_commands.add_parsers(commands)
     return parser
 
 

@@ -1,0 +1,96 @@
+"""``nnfs summary``, ``nnfs evaluate`` and ``nnfs predict``: working with configs and saved models."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnfs_core._table import table
+from nnfs_core.errors import ConfigError
+
+
+def add_parsers(commands: Any) -> None:
+    summary = commands.add_parser("summary", help="layers, output shapes and parameter counts of a model or config")
+    summary.add_argument("source", help="a saved model (.nnfs) or a TOML config")
+    summary.set_defaults(run=run_summary)
+
+    evaluate = commands.add_parser("evaluate", help="loss, metrics and confusion matrix of a saved model")
+    evaluate.add_argument("model", help="a saved model (.nnfs)")
+    evaluate.add_argument("--dataset", required=True, help="a registered dataset (see `nnfs datasets`)")
+    evaluate.add_argument("--split", choices=("train", "test"), default="test")
+    evaluate.set_defaults(run=run_evaluate)
+
+    predict = commands.add_parser("predict", help="outputs of a saved model for inputs in a .npy file")
+    predict.add_argument("model", help="a saved model (.nnfs)")
+    predict.add_argument("inputs", help="a .npy array of samples, batch first")
+    predict.add_argument("--output", help="write the outputs to this .npy file (default: print them)")
+    predict.add_argument("--classes", action="store_true", help="print the arg-max class of each output")
+    predict.set_defaults(run=run_predict)
+
+
+def _load_model(path: str) -> Any:
+    from nnfs_core.network import Network
+
+    if not Path(path).is_file():
+        raise ConfigError(f"no model file at {path}; train one with `nnfs train` (it saves runs/<name>/model.nnfs)")
+    return Network.load(path)  # type: ignore[attr-defined]
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    if args.source.endswith(".toml"):
+        from nnfs_core.config import build_network, load_config
+        from nnfs_core.datasets import load
+
+        config = load_config(args.source)
+        network = build_network(config)
+        if network.input_shape is None:
+            name, options = config.dataset_name_and_options()
+            network.build(load(name, **options).train.x.shape[1:])
+    else:
+        network = _load_model(args.source)
+    print(network.summary())
+    return 0
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """counts[true, predicted], one row per true class."""
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(counts, (labels, predicted), 1)
+    return counts
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from nnfs_core.datasets import load
+
+    network = _load_model(args.model)
+    split = getattr(load(args.dataset), args.split)
+    scores = network.evaluate(split.x, split.y)
+    print(table([[key, f"{value:.4f}"] for key, value in scores.items()], ["metric", args.split]))
+    outputs = network.predict(split.x)
+    if split.y.ndim == 1 and outputs.ndim == 2 and outputs.shape[1] > 1:
+        classes = outputs.shape[1]
+        counts = confusion_matrix(split.y, outputs.argmax(axis=1), classes)
+        print("\nconfusion matrix (rows: true class, columns: predicted class)")
+        print(table([[str(c), *map(str, counts[c])] for c in range(classes)], ["", *map(str, range(classes))]))
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    network = _load_model(args.model)
+    try:
+        inputs = np.load(args.inputs, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot read {args.inputs} as a .npy array (no pickles): {error}") from error
+    outputs = network.predict(inputs)
+    if args.output:
+        np.save(args.output, outputs, allow_pickle=False)
+        print(f"{len(outputs)} outputs of shape {outputs.shape[1:]} written to {args.output}")
+    elif args.classes:
+        print("\n".join(str(int(c)) for c in outputs.argmax(axis=1)))
+    else:
+        with np.printoptions(precision=4, suppress=True, threshold=10_000):
+            print(outputs)
+    return 0
