@@ -93,7 +93,7 @@ class OneCycleLR(BaseScheduler):
         if self.total_steps is None and self.epochs is not None and self.steps_per_epoch is not None:
             self._inferred_steps = self.epochs * self.steps_per_epoch
 
-    @property
+    # A method, not a property: pluggy reads every attribute of a plugin when it registers one.
     def cycle_length(self) -> int:
         """``total_steps``, given or inferred."""
         steps = self.total_steps if self.total_steps is not None else self._inferred_steps
@@ -112,7 +112,7 @@ class OneCycleLR(BaseScheduler):
 
     def _phases(self) -> list[tuple[float, float, float, float, float]]:
         """``(end_step, start_lr, end_lr, start_momentum, end_momentum)`` per phase, as torch lays them out."""
-        total = self.cycle_length
+        total = self.cycle_length()
         initial = self.max_lr / self.div_factor
         minimum = initial / self.final_div_factor
         low, high = self.base_momentum, self.max_momentum
@@ -133,9 +133,9 @@ class OneCycleLR(BaseScheduler):
     def _values(self) -> tuple[float, float]:
         """Learning rate and momentum at ``last_step``."""
         step = self.last_step
-        if step > self.cycle_length:
+        if step > self.cycle_length():
             raise ValueError(
-                f"OneCycleLR: tried to step {step} times, but the cycle has total_steps={self.cycle_length}; "
+                f"OneCycleLR: tried to step {step} times, but the cycle has total_steps={self.cycle_length()}; "
                 f"make total_steps (or epochs * steps_per_epoch) cover the whole training"
             )
         phases = self._phases()
