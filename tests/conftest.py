@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -167,9 +171,39 @@ def fixture_packs(tmp_path_factory):
         ignore = shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
         shutil.copytree(FIXTURES / pack, build_root / pack, ignore=ignore)
     packs = FixturePacks(build_root)
-    packs.install()
-    yield packs
-    packs.uninstall()
+    with _environment_lock():
+        packs.install()
+        yield packs
+        packs.uninstall()
+
+
+@contextlib.contextmanager
+def _environment_lock(timeout: float = 300.0):
+    """Hold this interpreter's environment while the fixture packs are installed in it.
+
+    Two test sessions sharing one environment would otherwise uninstall the packs under each other's
+    feet; the second one waits here instead. (No-op where ``fcntl`` does not exist.)
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    key = hashlib.sha256(sys.prefix.encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"nnfs-fixture-packs-{key}.lock", "w") as lock:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another test session has held the fixture packs of {sys.prefix} for {timeout} s")
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def pytest_collection_modifyitems(items):
