@@ -28,7 +28,7 @@ def main(epochs: int = 20, verbose: int = 1) -> tuple[float, float]:
     (x_train, _), (x_test, _) = load("mnist-small")
     images, test_images = x_train[:, 0], x_test[:, 0]           # (N, 28, 28)
 
-    optimizer = SGD(learning_rate=0.001, momentum=0.9)
+    optimizer = SGD(learning_rate=0.1, momentum=0.9)
     layers = [
         Reshape((1, 784), input_shape=(28, 28)),
         Dense(30),
@@ -43,7 +43,7 @@ def main(epochs: int = 20, verbose: int = 1) -> tuple[float, float]:
     autoencoder = Network(layers=layers, optimizer=optimizer, loss=MSE(), seed=0)
 
     before = autoencoder.evaluate(test_images, test_images)["loss"]
-    autoencoder.fit((images, images), learning_rate=0.01, epochs=epochs, batch_size=32, verbose=verbose)
+    autoencoder.fit((images, images), learning_rate=0.1, epochs=epochs, batch_size=32, verbose=verbose)
     after = autoencoder.evaluate(test_images, test_images)["loss"]
     print(f"test reconstruction MSE: {before:.4f} before training, {after:.4f} after")
     return before, after

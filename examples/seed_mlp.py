@@ -29,14 +29,14 @@ def main(epochs: int = 20, verbose: int = 1) -> float:
     images, test_images = x_train[:, 0], x_test[:, 0]          # (N, 8, 8): one sample is data.shape
     targets = np.where(np.eye(10, dtype=np.float32)[y_train] > 0, 1.0, -1.0).astype(np.float32)
 
-    mlp = Network(optimizer=SGD(learning_rate=0.01, momentum=0.9), loss=MSE(), seed=0)
+    mlp = Network(optimizer=SGD(learning_rate=0.03, momentum=0.9), loss=MSE(), seed=0)
     mlp.add(Reshape((int(np.prod(images.shape[1:])),)), images.shape[1:])
     mlp.add(Dense(100))
     mlp.add(Tanh())
     mlp.add(Dense(10))
     mlp.add(Tanh())
 
-    mlp.fit((images, targets), learning_rate=0.01, epochs=epochs, batch_size=32, verbose=verbose)
+    mlp.fit((images, targets), learning_rate=0.03, epochs=epochs, batch_size=32, verbose=verbose)
     accuracy = float(np.mean(mlp.predict(test_images).argmax(axis=1) == y_test))
     print(f"test accuracy: {accuracy:.3f}")
     return accuracy

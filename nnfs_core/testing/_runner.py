@@ -46,9 +46,10 @@ def run_checks(
     for check in checks:
         try:
             check(obj)
-        except ConformanceError as error:
+        except Exception as error:  # noqa: BLE001 - a broken component must be reported, not crash the kit
             if check.__name__ not in expected:
-                problems.append(f"{check.__name__}: {error}")
+                detail = error if isinstance(error, ConformanceError) else f"raised {type(error).__name__}: {error}"
+                problems.append(f"{check.__name__}: {detail}")
         else:
             if check.__name__ in expected:
                 problems.append(f"{check.__name__} passes but is listed in expected_failed_checks")
