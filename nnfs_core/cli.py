@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     from nnfs_core import _train_command
 
     _train_command.add_parser(commands)
+    from nnfs_core import _datasets_command
+
+    _datasets_command.add_parser(commands)
     from nnfs_core import _new_pack_command
 
     _new_pack_command.add_parser(commands)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from nnfs_core.datasets._embedded import load_embedded
+from nnfs_core.datasets._embedded import describe_embedded, load_embedded
+from nnfs_core.datasets._info import DatasetInfo, described_by
 from nnfs_core.datasets._types import Splits
 
-__all__ = ["load_digits"]
+__all__ = ["load_digits", "describe"]
 
 
+def describe() -> DatasetInfo:
+    """Sizes and shape from the embedded file's headers (no data is read)."""
+    return describe_embedded("digits")
+
+
+@described_by(describe)
 def load_digits() -> Splits:
     """1,797 grey 8x8 digit images, a fixed 1,438 / 359 train/test split.
 

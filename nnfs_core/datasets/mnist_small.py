@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from nnfs_core.datasets._embedded import load_embedded
+from nnfs_core.datasets._embedded import describe_embedded, load_embedded
+from nnfs_core.datasets._info import DatasetInfo, described_by
 from nnfs_core.datasets._types import Splits
 
-__all__ = ["load_mnist_small"]
+__all__ = ["load_mnist_small", "describe"]
 
 
+def describe() -> DatasetInfo:
+    """Sizes and shape from the embedded file's headers (no data is read)."""
+    return describe_embedded("mnist_small")
+
+
+@described_by(describe)
 def load_mnist_small() -> Splits:
     """5,000 grey 28x28 MNIST images, a fixed 4,000 / 1,000 train/test split.
 

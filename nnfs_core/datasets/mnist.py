@@ -1,0 +1,39 @@
+"""``mnist``: the 70,000 MNIST handwritten digits, read from their four IDX files.
+
+Where the files are looked for and how a download is configured: see ``nnfs_core.datasets`` and
+docs/datasets.md. nnfs ships no SHA-256 digests for MNIST (none could be checked against the real files
+where nnfs is built, and a digest that was not checked is worse than none), so a download needs them
+passed as ``sha256={"train-images-idx3-ubyte.gz": "...", ...}``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from nnfs_core.datasets._idx_dataset import IdxDataset
+from nnfs_core.datasets._info import DatasetInfo, described_by
+from nnfs_core.datasets._types import Splits
+
+__all__ = ["load_mnist", "describe", "MNIST"]
+
+MNIST = IdxDataset(name="mnist", url_variable="NNFS_MNIST_URL")
+
+
+def describe() -> DatasetInfo:
+    """Sizes from the IDX headers when the files are found (no data is read)."""
+    return MNIST.describe()
+
+
+@described_by(describe)
+def load_mnist(directory: str | os.PathLike[str] | None = None, *, url: str | None = None,
+               sha256: Mapping[str, str] | None = None, progress: bool = True) -> Splits:
+    """60,000 / 10,000 grey 28x28 handwritten digits (the standard split).
+
+    Returns ``((x_train, y_train), (x_test, y_test))``: x float32 (N, 1, 28, 28) in [0, 1], y int64 in
+    [0, 10). ``directory``: where the IDX files are (else ``$NNFS_DATA/mnist``, then the user cache).
+    ``url``: a base URL holding the four ``.gz`` files, used when they are found nowhere (default
+    ``$NNFS_MNIST_URL``); ``sha256``: their digests by file name, required for a download.
+    Source: MNIST (LeCun, Cortes, Burges), CC BY-SA 3.0.
+    """
+    return MNIST.load(directory, url=url, sha256=sha256, progress=progress)
