@@ -8,6 +8,7 @@ so a broken pack never stops training.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Iterable
 from typing import Any
@@ -32,6 +33,14 @@ class PluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
 
     def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        # pluggy reads every attribute of a plugin looking for hook markers, which would evaluate
+        # properties (they may raise before fitting starts, or be costly). Hooks are functions.
+        static = inspect.getattr_static(plugin, name, None)
+        if hasattr(type(static), "__get__") and not (
+            inspect.isfunction(static) or inspect.ismethod(static) or inspect.isbuiltin(static)
+            or isinstance(static, (staticmethod, classmethod))
+        ):
+            return None
         options = super().parse_hookimpl_opts(plugin, name)
         if options is None and name in hookspecs.HOOK_NAMES and callable(getattr(plugin, name, None)):
             return {}

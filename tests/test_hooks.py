@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import pluggy
@@ -148,6 +149,60 @@ def test_attributes_named_like_a_hook_that_are_not_callable_are_ignored(fake_plu
     manager = _hooks.make_plugin_manager([NotAHook()])
     assert manager.hook.on_epoch_end.get_hookimpls() == []
     manager.hook.on_epoch_end(network=NETWORK, epoch=0, logs={})
+
+
+def test_registering_a_callback_does_not_evaluate_its_properties(fake_plugins):
+    class WithProperties:
+        @property
+        def total_steps(self):
+            raise RuntimeError("only known once fitting starts")
+
+        @functools.cached_property
+        def expensive(self):
+            raise RuntimeError("never needed for registration")
+
+        def on_epoch_end(self, logs):
+            logs["seen"] = True
+
+    logs = {}
+    _hooks.make_plugin_manager([WithProperties()]).hook.on_epoch_end(network=NETWORK, epoch=0, logs=logs)
+    assert logs == {"seen": True}
+
+
+def test_static_and_class_methods_named_like_a_hook_are_hooks(fake_plugins):
+    calls = []
+
+    class Static:
+        @staticmethod
+        def on_fit_end(history):
+            calls.append(("static", history))
+
+        @classmethod
+        def on_epoch_start(cls, epoch):
+            calls.append(("class", epoch))
+
+    manager = _hooks.make_plugin_manager([Static()])
+    manager.hook.on_fit_end(network=NETWORK, history=1)
+    manager.hook.on_epoch_start(network=NETWORK, epoch=2)
+    assert calls == [("static", 1), ("class", 2)]
+
+
+def test_callables_stored_on_the_instance_are_hooks(fake_plugins):
+    calls = []
+
+    class Recorder:
+        def record(self, history):
+            calls.append(("bound method", history))
+
+    class Holder:  # as LambdaCallback does it
+        def __init__(self):
+            self.on_epoch_start = lambda epoch: calls.append(("lambda", epoch))
+            self.on_fit_end = Recorder().record
+
+    manager = _hooks.make_plugin_manager([Holder()])
+    manager.hook.on_epoch_start(network=NETWORK, epoch=3)
+    manager.hook.on_fit_end(network=NETWORK, history="h")
+    assert calls == [("lambda", 3), ("bound method", "h")]
 
 
 def test_a_misspelled_undecorated_method_is_silently_ignored(fake_plugins):
