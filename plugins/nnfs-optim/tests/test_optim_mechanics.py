@@ -166,3 +166,16 @@ def test_mismatched_parameter_and_gradient_lists_are_refused():
     optimizer = registry.optimizers.create("sgd")
     with pytest.raises(ValueError, match="2 parameters but 1 gradients"):
         optimizer.step([np.zeros(2), np.zeros(3)], [np.zeros(2)])
+
+
+def test_a_float64_checkpoint_loaded_for_float32_parameters_keeps_float32():
+    source = registry.optimizers.create("adam")
+    source.step(_params(np.float64), _gradients(np.float64, 1)[0])
+    target = registry.optimizers.create("adam")
+    target.load_state_dict(source.state_dict())
+    params = _params(np.float32)
+    target.step(params, _gradients(np.float32, 1)[0])
+    assert all(param.dtype == np.float32 for param in params)
+    for entries in target.state.values():
+        assert entries["exp_avg"].dtype == entries["exp_avg_sq"].dtype == np.float32
+    assert int(target.state[0]["step"]) == 2
