@@ -30,13 +30,14 @@ see docs/datasets.md for sources, licences and attribution
 
 
 def add_parser(commands: Any) -> None:
-    from nnfs_core.datasets import cache_directory
+    from nnfs_core.datasets import _idx_dataset
 
     parser = commands.add_parser(
         "datasets", help="list the registered datasets, their sizes and where their data comes from",
         description="List every registered dataset: its distribution, train/test sizes, sample shape and "
                     "where its data comes from. Nothing is loaded: sizes come from file headers.",
-        epilog=HELP.replace("{cache}", str(cache_directory())), formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=HELP.replace("{cache}", str(_idx_dataset.cache_directory())),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.set_defaults(run=run)
 
 
