@@ -65,5 +65,5 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy on the library code of the core and of every pack."""
     install_everything(session, "mypy")
-    packages = ["nnfs_core", *(str(next(Path(pack).glob("nnfs_*"))) for pack in PACKS)]
+    packages = ["nnfs_core", *(str(init.parent) for pack in PACKS for init in Path(pack).glob("nnfs_*/__init__.py"))]
     session.run("mypy", *packages)
