@@ -30,10 +30,34 @@ def load_mnist(directory: str | os.PathLike[str] | None = None, *, url: str | No
                sha256: Mapping[str, str] | None = None, progress: bool = True) -> Splits:
     """60,000 / 10,000 grey 28x28 handwritten digits (the standard split).
 
-    Returns ``((x_train, y_train), (x_test, y_test))``: x float32 (N, 1, 28, 28) in [0, 1], y int64 in
-    [0, 10). ``directory``: where the IDX files are (else ``$NNFS_DATA/mnist``, then the user cache).
-    ``url``: a base URL holding the four ``.gz`` files, used when they are found nowhere (default
-    ``$NNFS_MNIST_URL``); ``sha256``: their digests by file name, required for a download.
     Source: MNIST (LeCun, Cortes, Burges), CC BY-SA 3.0.
+
+    Parameters
+    ----------
+    directory
+        The directory holding the four IDX files, raw or ``.gz``; when given, the only place looked at.
+        Default: ``$NNFS_DATA/mnist``, then the per-user cache ``<cache>/mnist``.
+    url
+        A base URL holding the four ``.gz`` files, downloaded into the first of those directories when the
+        files are found nowhere. Default: ``$NNFS_MNIST_URL``; no download when neither is set.
+    sha256
+        SHA-256 digests by file name (``{"train-images-idx3-ubyte.gz": "<64 hex digits>", ...}``), of the
+        ``.gz`` file or of its decompressed content; required for a download, since nnfs ships none for MNIST.
+    progress
+        Show a progress bar for long downloads.
+
+    Returns
+    -------
+    Splits
+        ``((x_train, y_train), (x_test, y_test))``: x float32 (N, 1, 28, 28) in [0, 1], y int64 in [0, 10).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        The files are found nowhere and no URL is configured; the message lists where it looked.
+    DatasetFormatError
+        A file is malformed (magic number, dimensions, counts, size, compression, labels).
+    DownloadError, ChecksumError
+        A download failed, or its digest is wrong (the file is deleted).
     """
     return MNIST.load(directory, url=url, sha256=sha256, progress=progress)
