@@ -17,8 +17,10 @@ from nnfs_core.cli import main
 from nnfs_core.datasets import (
     DatasetError,
     DatasetFormatError,
+    DatasetInfo,
     DatasetNotFoundError,
     _idx_dataset,
+    describe,
     fashion_mnist,
     load,
     read_idx,
@@ -145,7 +147,7 @@ def test_idx_round_trip(tmp_path, gz, dtype):
 
 
 def test_idx_reads_60k_images_into_one_buffer_without_copies(tmp_path):
-    images = (np.arange(60000 * 28 * 28) % 251).astype(np.uint8).reshape(60000, 28, 28)
+    images = np.resize(np.arange(251, dtype=np.uint8), (60000, 28, 28))
     read = read_idx(write(tmp_path / "big", idx_bytes(images)), ndim=3, dtype=np.uint8)
     np.testing.assert_array_equal(read, images)
     assert read.base is not None and read.base.base is None and read.base.nbytes == images.nbytes
@@ -277,6 +279,21 @@ def test_inconsistent_idx_files_are_rejected(places, change, message):
     write_dataset(places["tmp"] / "bad", {**synthetic_splits(), **change})
     with pytest.raises(DatasetFormatError, match=message):
         load("mnist", directory=places["tmp"] / "bad")
+
+
+def test_every_core_dataset_describes_itself_without_loading(clean_registry, places):
+    """Registry-driven: each of nnfs-core's datasets carries describe(), and it agrees with availability."""
+    core = [entry for entry in clean_registry.datasets.entries() if entry.distribution == "nnfs-core"]
+    assert {entry.key for entry in core} >= {"digits", "mnistsmall", "mnist", "fashionmnist"}
+    for entry in core:
+        info = describe(entry.load())
+        assert isinstance(info, DatasetInfo), entry.name
+        if info.available:
+            assert info.train_size > 0 and info.test_size > 0 and len(info.sample_shape) == 3
+        else:
+            assert info.train_size is info.test_size is info.sample_shape is None
+            with pytest.raises(DatasetNotFoundError):
+                entry.load()()
 
 
 # -- nnfs datasets ----------------------------------------------------------------------------------------------
