@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -9,15 +10,44 @@ import numpy as np
 Array = np.ndarray[Any, Any]
 
 
-def _batches(network: Any, x: Array, y: Array, batch_size: int, shuffle: bool, buffer: Array | None):
-    """Yield ``(x_batch, y_batch)``; the last partial batch is kept.
+@dataclass
+class FitProgress:
+    """How the running ``fit`` was called and where it stands; ``network._fit_progress`` during a fit.
+
+    A mid-epoch checkpoint records it: the Generator state from before the epoch's shuffle regenerates
+    the same permutation on resume, and the running sums make the epoch's mean loss come out the same.
+    """
+
+    samples: int
+    batch_size: int
+    shuffle: bool
+    steps_per_epoch: int
+    callbacks: list[Any]
+    epoch: int = 0
+    epoch_rng_state: dict[str, Any] = field(default_factory=dict)
+    totals: dict[str, float] = field(default_factory=dict)
+    seen: int = 0
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a resumed ``fit`` continues: ``batch`` batches of ``epoch`` are done (see persistence)."""
+
+    epoch: int
+    batch: int = 0
+    epoch_rng_state: dict[str, Any] | None = None
+    totals: dict[str, float] = field(default_factory=dict)
+    seen: int = 0
+
+
+def _batches(x: Array, y: Array, batch_size: int, order: Array | None, buffer: Array | None, first: int):
+    """Yield ``(x_batch, y_batch)`` from batch index ``first`` on; the last partial batch is kept.
 
     Without shuffling the batches are views. With shuffling, rows are gathered into one reused buffer
     (no per-batch allocation, no per-epoch copy of the dataset).
     """
     n = len(x)
-    order = network.rng.permutation(n) if shuffle else None
-    for start in range(0, n, batch_size):
+    for start in range(first * batch_size, n, batch_size):
         stop = min(start + batch_size, n)
         if order is None:
             yield x[start:stop], y[start:stop]
@@ -26,9 +56,32 @@ def _batches(network: Any, x: Array, y: Array, batch_size: int, shuffle: bool, b
             yield np.take(x, rows, axis=0, out=buffer[: stop - start], mode="clip"), y[rows]  # type: ignore[index]
 
 
+def _start_epoch(network: Any, progress: FitProgress, epoch: int, names: list[str],
+                 resume: ResumePoint | None) -> tuple[Array | None, int]:
+    """Record the epoch's start and draw its shuffle; returns ``(order, first batch)``.
+
+    Resuming inside this epoch, the permutation is drawn again from the Generator state the epoch began
+    with, then the Generator goes back to its state at the checkpoint, and the done batches are skipped.
+    """
+    rng = network.rng
+    if resume is not None and resume.epoch == epoch and resume.batch > 0:
+        current = rng.bit_generator.state
+        if resume.epoch_rng_state is not None:
+            rng.bit_generator.state = resume.epoch_rng_state
+        progress.epoch, progress.epoch_rng_state = epoch, rng.bit_generator.state
+        progress.totals, progress.seen = dict(resume.totals), resume.seen
+        order = rng.permutation(progress.samples) if progress.shuffle else None
+        rng.bit_generator.state = current
+        return order, resume.batch
+    progress.epoch, progress.epoch_rng_state = epoch, rng.bit_generator.state
+    progress.totals, progress.seen = dict.fromkeys(names, 0.0), 0
+    return (rng.permutation(progress.samples) if progress.shuffle else None), 0
+
+
 def run_epochs(
     network: Any, x: Array, y: Array, epochs: int, batch_size: int, shuffle: bool,
     validation_data: tuple[Array, Array] | None, metrics: list[Any], callbacks: list[Any], initial_epoch: int,
+    resume: ResumePoint | None = None,
 ) -> Any:
     from nnfs_core._hooks import make_plugin_manager
     from nnfs_core.callbacks.history import History
@@ -37,15 +90,17 @@ def run_epochs(
     steps = -(-len(x) // batch_size)
     params, grads = network.trainable_parameters()
     buffer = np.empty((min(batch_size, len(x)), *x.shape[1:]), dtype=x.dtype) if shuffle else None
+    names = ["loss", *(metric.name for metric in metrics)]
+    progress = network._fit_progress = FitProgress(len(x), batch_size, shuffle, steps, callbacks)
     network.stop_training = False
     network.history = next(callback for callback in callbacks if isinstance(callback, History))
     hook.on_fit_start(network=network, epochs=epochs, steps_per_epoch=steps)
     try:
         for epoch in range(initial_epoch, epochs):
             hook.on_epoch_start(network=network, epoch=epoch)
-            totals = dict.fromkeys(["loss", *(metric.name for metric in metrics)], 0.0)
-            seen = 0
-            for batch, (xb, yb) in enumerate(_batches(network, x, y, batch_size, shuffle, buffer)):
+            order, first = _start_epoch(network, progress, epoch, names, resume)
+            totals = progress.totals
+            for batch, (xb, yb) in enumerate(_batches(x, y, batch_size, order, buffer, first), start=first):
                 hook.on_batch_start(network=network, epoch=epoch, batch=batch)
                 loss, output = network._train_step(xb, yb, params, grads)
                 logs = {"loss": loss, "size": len(xb)}
@@ -53,11 +108,11 @@ def run_epochs(
                     logs[metric.name] = float(metric(output, yb))
                 for key in totals:
                     totals[key] += logs[key] * len(xb)
-                seen += len(xb)
+                progress.seen += len(xb)
                 hook.on_batch_end(network=network, epoch=epoch, batch=batch, logs=logs)
                 if network.stop_training:
                     break
-            epoch_logs = {key: value / seen for key, value in totals.items()}
+            epoch_logs = {key: value / progress.seen for key, value in totals.items()}
             if validation_data is not None:
                 scores = network._evaluate(*validation_data, max(batch_size, 256), metrics)
                 epoch_logs.update({f"val_{key}": value for key, value in scores.items()})
@@ -65,6 +120,6 @@ def run_epochs(
             if network.stop_training:
                 break
     finally:
+        network._fit_progress = None
         hook.on_fit_end(network=network, history=network.history)
     return network.history
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -68,6 +69,7 @@ class Network:
         self.scheduler = None if scheduler is None else registry.schedulers.resolve(scheduler)
         self.history: Any = None
         self.stop_training = False
+        self._fit_progress: Any = None  # set by the training loop during fit (see nnfs_core._loop)
 
     # -- structure -------------------------------------------------------------------------------------
     def add(self, layer: Any, input_shape: Sequence[int] | None = None) -> Network:
@@ -180,11 +182,19 @@ class Network:
         verbose: int = 1,
         learning_rate: float | None = None,
         initial_epoch: int = 0,
+        resume_from: str | os.PathLike[str] | None = None,
     ) -> Any:
         """Train for ``epochs`` epochs of shuffled mini-batches; returns the History callback.
 
         ``fit((X, y), ...)`` (the seed's form) works too, and ``learning_rate=`` sets the optimizer's.
         Every argument and array is checked before any weight changes.
+
+        ``resume_from`` is a checkpoint written by :class:`~nnfs_core.callbacks.model_checkpoint.ModelCheckpoint`
+        (or a directory of them: the one furthest into training that is intact). Weights, layer state,
+        optimizer and scheduler state, Generator states, History and the epoch/batch position are restored,
+        and training continues where it stopped: with the same data and arguments, the final weights are
+        bit-identical to a run that was never interrupted, even from a mid-epoch checkpoint.
+        ``initial_epoch`` starts at a later epoch without restoring anything (after :meth:`load`).
         """
         if y is None and isinstance(x, tuple) and len(x) == 2:
             x, y = x
@@ -210,10 +220,19 @@ class Network:
         callback_list = self._callbacks(callbacks, verbose)
         if learning_rate is not None:
             self.optimizer.learning_rate = float(learning_rate)  # type: ignore[union-attr]
+        resume = None
+        if resume_from is not None:
+            if initial_epoch:
+                raise ConfigError("give resume_from (the checkpoint knows its epoch) or initial_epoch, not both")
+            from nnfs_core.persistence import resume as resume_checkpoint
+
+            resume = resume_checkpoint(self, resume_from, callback_list, ["loss", *(m.name for m in metrics)],
+                                       samples=len(x), batch_size=batch_size, shuffle=shuffle)
+            initial_epoch = resume.epoch
         from nnfs_core._loop import run_epochs
 
         return run_epochs(self, x, y, epochs, batch_size, shuffle, validation_data, metrics, callback_list,
-                          initial_epoch)
+                          initial_epoch, resume)
 
     def _callbacks(self, callbacks: Iterable[Any], verbose: int) -> list[Any]:
         from nnfs_core.callbacks.history import History
@@ -299,6 +318,48 @@ class Network:
         if unknown:
             raise ConfigError(f"Network config has unknown keys {sorted(unknown)}; known keys are {sorted(known)}")
         return cls(**config)
+
+    # -- files -------------------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str], *, include_optimizer: bool = True) -> None:
+        """Save to one file (docs/file-format.md): architecture by registry names, weights, layer state,
+        Generator states and, unless ``include_optimizer=False``, optimizer and scheduler state. No pickle.
+
+        The file is replaced atomically: a crash during ``save`` leaves the previous file intact.
+        """
+        from nnfs_core import persistence
+
+        persistence.save(self, path, include_optimizer=include_optimizer)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, limits: Any = None) -> Network:
+        """Rebuild a network saved by :meth:`save` (or a checkpoint); it predicts bit-identically.
+
+        Only the packs the file names are needed: a missing one raises
+        :class:`~nnfs_core.persistence.MissingComponentError` (a ``ComponentNotFoundError``) naming the pack
+        and version; another installed version loads with a ``VersionMismatchWarning``. Nothing in the file
+        is executed; a damaged or hostile file raises :class:`~nnfs_core.errors.ModelFormatError`.
+        ``limits`` (a :class:`~nnfs_core.persistence.LoadLimits`) bounds what the file may declare.
+        """
+        from nnfs_core import persistence
+
+        network: Network = persistence.load(path, limits=limits or persistence.DEFAULT_LIMITS)
+        return network
+
+    def save_weights(self, path: str | os.PathLike[str]) -> None:
+        """Save the layers' parameters and state only (atomically)."""
+        from nnfs_core import persistence
+
+        persistence.save_weights(self, path)
+
+    def load_weights(self, path: str | os.PathLike[str]) -> None:
+        """Load weights and layer state saved by :meth:`save_weights` or :meth:`save` into this network.
+
+        The layers must match the file's by number and registry name (else ``ModelFormatError``) and every
+        array by shape and dtype (else ``ShapeError`` naming the layer, the array and both shapes).
+        """
+        from nnfs_core import persistence
+
+        persistence.load_weights(self, path)
 
     def __repr__(self) -> str:
         return f"Network({len(self.layers)} layers, input_shape={self.input_shape}, dtype={self.dtype.name})"

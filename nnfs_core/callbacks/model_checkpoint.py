@@ -1,0 +1,152 @@
+"""ModelCheckpoint: save checkpoints during training, to resume from with ``fit(resume_from=...)``."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import warnings
+from typing import Any
+
+from nnfs_core._checks import check_choice, check_int
+from nnfs_core.hookspecs import hookimpl
+from nnfs_core.protocols import BaseCallback
+
+__all__ = ["ModelCheckpoint"]
+
+
+class ModelCheckpoint(BaseCallback):
+    """Write a checkpoint every ``every_n_epochs`` epochs and/or every ``every_n_batches`` batches.
+
+    A checkpoint holds everything :meth:`Network.fit` needs to continue exactly where it stopped (see
+    ``fit(resume_from=...)``); it is also a model file that :meth:`Network.load` reads. Files are written
+    atomically, so a crash never leaves a damaged checkpoint behind.
+
+    Parameters
+    ----------
+    filepath : str
+        Where to write; may contain ``{epoch}`` (epochs done), ``{batch}`` (batches done in the next
+        epoch), ``{step}`` (batches done in total) and, at epoch ends, any log key (``{val_loss:.4f}``):
+        ``"ckpt/{epoch:03d}-{batch:05d}.nnfs"``. Without placeholders every save replaces one file.
+    every_n_epochs : int or None
+        Save after every n-th epoch; None for no epoch-end saves.
+    every_n_batches : int or None
+        Save after every n-th batch (counted over the whole run); None for no mid-epoch saves.
+    keep_last : int, optional
+        Keep only the newest ``keep_last`` files this callback wrote (older ones are deleted).
+    save_best_only : bool
+        Save only when ``monitor`` improved on the best value so far.
+    monitor : str
+        The log key ``save_best_only`` watches (``"val_loss"``, ``"loss"``, ``"val_accuracy"``).
+    mode : {"auto", "min", "max"}
+        Whether lower or higher is better; ``auto`` means max for accuracies, min otherwise.
+    include_optimizer : bool
+        Save optimizer and scheduler state (needed to resume exactly).
+    verbose : int
+        1 prints a line per saved file.
+    """
+
+    def __init__(self, filepath: str, *, every_n_epochs: int | None = 1, every_n_batches: int | None = None,
+                 keep_last: int | None = None, save_best_only: bool = False, monitor: str = "val_loss",
+                 mode: str = "auto", include_optimizer: bool = True, verbose: int = 0) -> None:
+        check_choice("ModelCheckpoint", "mode", mode, ("auto", "min", "max"))
+        for name, value in (("every_n_epochs", every_n_epochs), ("every_n_batches", every_n_batches),
+                            ("keep_last", keep_last)):
+            if value is not None:
+                check_int("ModelCheckpoint", name, value)
+        if every_n_epochs is None and every_n_batches is None:
+            raise ValueError("ModelCheckpoint: give every_n_epochs or every_n_batches (or both)")
+        self.filepath = os.fspath(filepath)
+        self.every_n_epochs = every_n_epochs
+        self.every_n_batches = every_n_batches
+        self.keep_last = keep_last
+        self.save_best_only = bool(save_best_only)
+        self.monitor = monitor
+        self.mode = mode
+        self.include_optimizer = bool(include_optimizer)
+        self.verbose = int(verbose)
+        self.best: float | None = None
+        self.saved: list[str] = []
+        self._restored = False
+        self._steps = 1
+
+    # -- state, so that a resumed run keeps its best value and its rotation --------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "saved": list(self.saved)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        best = state["best"]
+        self.best = None if best is None else float(best)
+        self.saved = [str(path) for path in state["saved"]]
+        self._restored = True
+
+    # -- hooks ------------------------------------------------------------------------------------------------
+    def on_fit_start(self, steps_per_epoch: int) -> None:
+        self._steps = steps_per_epoch
+        if not self._restored:
+            self.best, self.saved = None, []
+        self._restored = False
+
+    # trylast: the checkpoint must see the step's effects of every other callback (History's new epoch, the
+    # scheduler's step), or a run resumed from it would miss them.
+    @hookimpl(trylast=True)
+    def on_batch_end(self, network: Any, epoch: int, batch: int, logs: dict[str, float]) -> None:
+        if self.every_n_batches is None:
+            return
+        step = epoch * self._steps + batch + 1
+        if step % self.every_n_batches == 0:
+            self._save(network, epoch, batch + 1, logs)
+
+    @hookimpl(trylast=True)
+    def on_epoch_end(self, network: Any, epoch: int, logs: dict[str, float]) -> None:
+        if self.every_n_epochs is not None and (epoch + 1) % self.every_n_epochs == 0:
+            self._save(network, epoch + 1, 0, logs)
+
+    # -- saving -----------------------------------------------------------------------------------------------
+    def _higher_is_better(self) -> bool:
+        return self.mode == "max" or (self.mode == "auto" and "acc" in self.monitor)
+
+    def _improved(self, logs: dict[str, float]) -> bool:
+        value = logs.get(self.monitor)
+        if value is None:
+            warnings.warn(f"ModelCheckpoint monitors {self.monitor!r}, which is not in the logs {sorted(logs)}; "
+                          f"nothing saved (pass validation data or monitor='loss')", UserWarning, stacklevel=3)
+            return False
+        if math.isnan(value):
+            return False
+        if self.best is not None and (value <= self.best if self._higher_is_better() else value >= self.best):
+            return False
+        self.best = float(value)
+        return True
+
+    def _save(self, network: Any, epoch: int, batch: int, logs: dict[str, float]) -> None:
+        from nnfs_core.persistence import save_checkpoint
+
+        if self.save_best_only and not self._improved(logs):
+            return
+        try:
+            path = self.filepath.format(epoch=epoch, batch=batch, step=epoch * self._steps + batch, **logs)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"ModelCheckpoint: cannot fill in filepath {self.filepath!r} ({error}); it may use "
+                             f"{{epoch}}, {{batch}}, {{step}} and the keys of the logs {sorted(logs)}") from error
+        directory = os.path.dirname(path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        if path in self.saved:
+            self.saved.remove(path)
+        self.saved.append(path)
+        stale = self.saved[: -self.keep_last] if self.keep_last is not None else []
+        self.saved = self.saved[len(stale):]
+        save_checkpoint(network, path, epoch=epoch, batch=batch, include_optimizer=self.include_optimizer)
+        for old in stale:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(old)
+        if self.verbose:
+            print(f"ModelCheckpoint: saved {path} ({epoch} epochs and {batch} batches done)", file=sys.stderr)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"filepath": self.filepath, "every_n_epochs": self.every_n_epochs,
+                "every_n_batches": self.every_n_batches, "keep_last": self.keep_last,
+                "save_best_only": self.save_best_only, "monitor": self.monitor, "mode": self.mode,
+                "include_optimizer": self.include_optimizer, "verbose": self.verbose}

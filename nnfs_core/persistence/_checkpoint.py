@@ -1,0 +1,181 @@
+"""Checkpoints: a model file plus where training stood, and resuming a ``fit`` from one exactly.
+
+A checkpoint's ``training`` field holds the position (``epoch`` epochs done, then ``batch`` batches of the
+next), how ``fit`` was called (samples, batch size, shuffle), the History, the states of callbacks that
+have ``state_dict()``, and for a mid-epoch position the Generator state from before that epoch's shuffle
+and the epoch's running loss/metric sums. The current Generator state is in ``generators`` as in every
+model file. :func:`resume` puts all of it back, so the resumed run is bit-identical to one never stopped.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from nnfs_core import registry
+from nnfs_core._loop import ResumePoint
+from nnfs_core.errors import ConfigError, ModelFormatError, NNFSError, ShapeError
+from nnfs_core.persistence._container import Container
+from nnfs_core.persistence._header import Header
+from nnfs_core.persistence._limits import DEFAULT_LIMITS, LoadLimits
+from nnfs_core.persistence._model import (
+    PathLike,
+    check_same_architecture,
+    make_header,
+    open_checked,
+    read_arrays,
+    reading,
+    write_file,
+)
+from nnfs_core.persistence._state import Array, apply_layer_arrays, apply_states
+from nnfs_core.persistence._tree import decode, encode
+
+__all__ = ["save_checkpoint", "resume", "restore_history", "latest_checkpoint"]
+
+
+def _callback_key(callback: Any, taken: set[str]) -> str:
+    base = registry.callbacks.name_of(callback) or type(callback).__name__
+    key, counter = base, 1
+    while key in taken:
+        counter += 1
+        key = f"{base}.{counter}"
+    taken.add(key)
+    return key
+
+
+def _stateful_callbacks(network: Any, callbacks: list[Any]) -> dict[str, Any]:
+    """Callbacks with ``state_dict``/``load_state_dict`` (the scheduler is saved on its own), by key."""
+    taken: set[str] = set()
+    return {_callback_key(callback, taken): callback for callback in callbacks
+            if callback is not network.scheduler and hasattr(callback, "state_dict")
+            and hasattr(callback, "load_state_dict")}
+
+
+def save_checkpoint(network: Any, path: PathLike, *, epoch: int, batch: int = 0,
+                    include_optimizer: bool = True) -> None:
+    """Save a checkpoint during ``fit``: ``epoch`` epochs are done, then ``batch`` batches of the next one."""
+    progress = getattr(network, "_fit_progress", None)
+    if progress is None:
+        raise ConfigError("save_checkpoint is called from a callback during fit; outside fit use Network.save")
+    arrays: dict[str, Any] = {}
+    history = network.history
+    training: dict[str, Any] = {
+        "epoch": epoch, "batch": batch, "samples": progress.samples, "batch_size": progress.batch_size,
+        "shuffle": progress.shuffle, "steps_per_epoch": progress.steps_per_epoch,
+        "epoch_start_rng": None, "totals": {}, "seen": 0,
+        "history": {"epoch": [int(e) for e in history.epoch],
+                    "history": encode(history.history, "training.history", arrays, "History")},
+        "callbacks": {key: encode(callback.state_dict(), f"callbacks.{key}", arrays, f"{key}.state_dict()")
+                      for key, callback in _stateful_callbacks(network, progress.callbacks).items()},
+    }
+    if batch > 0:
+        training["epoch_start_rng"] = encode(progress.epoch_rng_state, "training.epoch_rng", arrays, "Generator")
+        training["totals"] = encode(progress.totals, "training.totals", arrays, "epoch totals")
+        training["seen"] = progress.seen
+    write_file(path, *make_header(network, "checkpoint", include_optimizer=include_optimizer, training=training,
+                                  training_arrays=arrays))
+
+
+def restore_history(history: Any, header: Header, arrays: dict[str, Array], max_depth: int) -> None:
+    """Fill a History callback from a checkpoint."""
+    stored = header.training["history"]  # type: ignore[index]
+    values = decode(stored["history"], arrays, "training.history", max_depth)
+    if not isinstance(values, dict) or not all(isinstance(key, str) and isinstance(items, list) and all(
+            isinstance(item, (int, float)) and not isinstance(item, bool) for item in items)
+            for key, items in values.items()):
+        raise ModelFormatError("training.history must map names to lists of numbers")
+    history.epoch = list(stored["epoch"])
+    history.history = {key: [float(item) for item in items] for key, items in values.items()}
+
+
+def _position(header: Header, arrays: dict[str, Array], names: list[str], max_depth: int) -> ResumePoint:
+    training = header.training
+    assert training is not None  # checked by the caller
+    if training["batch"] == 0:
+        return ResumePoint(training["epoch"])
+    totals = decode(training["totals"], arrays, "training.totals", max_depth)
+    if not isinstance(totals, dict) or not all(
+            isinstance(value, (int, float)) and not isinstance(value, bool) for value in totals.values()):
+        raise ModelFormatError("training.totals must map names to numbers")
+    if sorted(totals) != sorted(names):
+        raise ConfigError(f"the checkpoint's epoch tracked {sorted(totals)}, this fit tracks {sorted(names)}; "
+                          f"resume with the same loss and metrics")
+    state = decode(training["epoch_start_rng"], arrays, "training.epoch_start_rng", max_depth)
+    if not isinstance(state, dict):
+        raise ModelFormatError("training.epoch_start_rng must be a Generator state")
+    return ResumePoint(training["epoch"], training["batch"], state, totals, training["seen"])
+
+
+def resume(network: Any, path: PathLike, callbacks: list[Any], metric_names: list[str], *, samples: int,
+           batch_size: int, shuffle: bool, limits: LoadLimits = DEFAULT_LIMITS) -> ResumePoint:
+    """Load the checkpoint ``path`` (or the newest in a directory) into a built ``network`` and the ``callbacks``
+    of the coming ``fit``; return where the loop continues."""
+    if os.path.isdir(path):
+        found = latest_checkpoint(path)
+        if found is None:
+            raise FileNotFoundError(f"resume_from={os.fspath(path)!r}: the directory holds no complete checkpoint")
+        path = found
+    with reading(path):
+        with Container(path, limits) as container:
+            header = open_checked(container)
+            arrays = read_arrays(container, header)
+        if header.training is None:
+            raise ConfigError(f"{os.fspath(path)} is a {header.kind} file, not a checkpoint; load it with "
+                              f"Network.load and continue with fit(initial_epoch=...)")
+        training = header.training
+        if training["batch"] > 0 and (training["samples"], training["batch_size"], training["shuffle"]) != (
+                samples, batch_size, shuffle):
+            raise ConfigError(
+                f"{os.fspath(path)} stopped inside an epoch of a fit on {training['samples']} samples with "
+                f"batch_size={training['batch_size']}, shuffle={training['shuffle']}; resuming it needs the same, "
+                f"got {samples} samples, batch_size={batch_size}, shuffle={shuffle}")
+        point = _position(header, arrays, metric_names, limits.max_json_depth)
+        check_same_architecture(network, header)
+        apply_layer_arrays(network, header, arrays, mismatch=ShapeError)
+        apply_states(network, header, arrays, limits.max_json_depth)
+        _restore_callbacks(network, header, arrays, callbacks, limits.max_json_depth)
+    return point
+
+
+def _restore_callbacks(network: Any, header: Header, arrays: dict[str, Array], callbacks: list[Any],
+                       max_depth: int) -> None:
+    from nnfs_core.callbacks.history import History
+
+    training = header.training
+    assert training is not None
+    for callback in callbacks:
+        if isinstance(callback, History):
+            restore_history(callback, header, arrays, max_depth)
+    stateful = _stateful_callbacks(network, callbacks)
+    for key, encoded in training["callbacks"].items():
+        if key in stateful:
+            state = decode(encoded, arrays, f"training.callbacks[{key!r}]", max_depth)
+            try:
+                stateful[key].load_state_dict(state)
+            except (ValueError, TypeError, KeyError) as error:
+                raise ModelFormatError(f"the state of callback {key!r} cannot be restored: {error}") from error
+
+
+def latest_checkpoint(location: PathLike, pattern: str = "*", *, limits: LoadLimits = DEFAULT_LIMITS) -> str | None:
+    """The checkpoint in directory ``location`` (files matching ``pattern``) furthest into training.
+
+    Every candidate is read completely (each array's CRC is checked), so a file damaged by a crash is
+    skipped; temporary files of interrupted saves (``.<name>.*.tmp``) are never candidates.
+    """
+    best: tuple[tuple[int, int, float], str] | None = None
+    for candidate in Path(location).glob(pattern):
+        if candidate.name.startswith(".") or not candidate.is_file():
+            continue
+        try:
+            with Container(candidate, limits) as container:
+                header = open_checked(container)
+                read_arrays(container, header)
+        except (NNFSError, OSError):
+            continue
+        if header.training is None:
+            continue
+        rank = (header.training["epoch"], header.training["batch"], candidate.stat().st_mtime)
+        if best is None or rank > best[0]:
+            best = (rank, str(candidate))
+    return None if best is None else best[1]

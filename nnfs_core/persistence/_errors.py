@@ -1,0 +1,21 @@
+"""The errors and warnings of loading a model file, beyond :mod:`nnfs_core.errors`."""
+
+from __future__ import annotations
+
+from nnfs_core.errors import ComponentNotFoundError, ModelFormatError
+
+__all__ = ["MissingComponentError", "VersionMismatchWarning"]
+
+
+class MissingComponentError(ComponentNotFoundError, ModelFormatError):
+    """A model file names a component whose pack is not installed (or not registered in this process).
+
+    Both a :class:`~nnfs_core.errors.ComponentNotFoundError` (a ``KeyError``) and a
+    :class:`~nnfs_core.errors.ModelFormatError`: the file cannot be loaded here, and ``except
+    ModelFormatError`` around a load sees every reason a file was refused. The message names the pack
+    and the version the file was saved with.
+    """
+
+
+class VersionMismatchWarning(UserWarning):
+    """A component's pack (or nnfs-core) is installed in another version than the file was saved with."""
