@@ -36,7 +36,7 @@ def _load_model(path: str) -> Any:
 
     if not Path(path).is_file():
         raise ConfigError(f"no model file at {path}; train one with `nnfs train` (it saves runs/<name>/model.nnfs)")
-    return Network.load(path)  # type: ignore[attr-defined]
+    return Network.load(path)
 
 
 def run_summary(args: argparse.Namespace) -> int:
