@@ -71,7 +71,7 @@ def _results(history: dict[str, list[float]], test: dict[str, float], seconds: f
             rows.append([split, *(f"{history[prefix + key][-1]:.4f}" for key in metrics)])
     rows.append(["test", *(f"{test[key]:.4f}" for key in metrics)])
     rate = samples / max(seconds, 1e-9)
-    timing = f"trained {len(history.get('loss', []))} epochs in {seconds:.1f} s ({rate:,.0f} samples/s)"
+    timing = f"trained {len(history.get('loss', []))} epochs in {seconds:.2f} s ({rate:,.0f} samples/s)"
     return "\n" + table(rows, ["split", *metrics]) + "\n" + timing
 
 

@@ -1,0 +1,59 @@
+"""`nnfs summary`, `nnfs evaluate` and `nnfs predict` on a model saved by training for real."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnfs_core import Network
+from nnfs_core._model_commands import confusion_matrix
+from nnfs_core.cli import main
+from nnfs_core.datasets import load
+
+
+@pytest.fixture
+def model(tmp_path, plain_sgd):
+    (x, y), _ = load("digits")
+    net = Network(layers=["flatten", {"name": "dense", "output_size": 10}], optimizer=plain_sgd(0.5),
+                  loss="cross_entropy", seed=0)
+    net.fit(x, y, epochs=3, verbose=0)
+    path = tmp_path / "model.nnfs"
+    net.save(path)
+    return net, path
+
+
+def test_summary_of_a_saved_model(model, capsys):
+    assert main(["summary", str(model[1])]) == 0
+    assert "Dense" in capsys.readouterr().out
+
+
+def test_evaluate_prints_metrics_and_a_confusion_matrix(model, capsys):
+    net, path = model
+    assert main(["evaluate", str(path), "--dataset", "digits"]) == 0
+    out = capsys.readouterr().out
+    _, (x_test, y_test) = load("digits")
+    assert f"{net.evaluate(x_test, y_test)['accuracy']:.4f}" in out
+    assert "confusion matrix" in out
+
+
+def test_predict_prints_classes_or_writes_outputs(model, tmp_path, capsys):
+    net, path = model
+    x = load("digits").test.x[:7]
+    np.save(tmp_path / "in.npy", x)
+    assert main(["predict", str(path), str(tmp_path / "in.npy"), "--classes"]) == 0
+    assert capsys.readouterr().out.split() == [str(c) for c in net.predict(x).argmax(1)]
+    assert main(["predict", str(path), str(tmp_path / "in.npy"), "--output", str(tmp_path / "out.npy")]) == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), net.predict(x))
+
+
+def test_missing_model_and_pickled_input_are_clear_errors(model, tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "nope.nnfs"), "--dataset", "digits"]) == 2
+    assert "no model file" in capsys.readouterr().err
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    assert main(["predict", str(model[1]), str(tmp_path / "objects.npy")]) == 2
+    assert "no pickles" in capsys.readouterr().err
+
+
+def test_confusion_matrix_counts():
+    counts = confusion_matrix(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3)
+    np.testing.assert_array_equal(counts, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
