@@ -2,10 +2,11 @@
 
 Building allocates every layer's parameters before they can be compared with the file's arrays, and only
 a layer knows what its config will cost. So before each layer is built, its cost is bounded from what
-the file really contains: the number of values in the layer's input times every integer greater than 1
-in its config (an upper bound of what Dense, Conv, Embedding, normalisation layers allocate) may not
-exceed ``max(limits.min_build_budget, limits.budget_per_stored_value * values stored in the file)``. The
-per-sample input is held to the same budget. After each layer is built its output shape is compared with
+the file really contains: the number of values in the layer's input times the two largest integers in
+its config (an upper bound of what Dense, Conv, Embedding and normalisation layers allocate: Dense
+in x out, Conv in x H x W x out x k) may not exceed ``max(limits.min_build_budget,
+limits.budget_per_stored_value * values stored in the file)``. The per-sample input is held to the same
+budget. After each layer is built its output shape is compared with
 the header's before the next one is built.
 """
 
@@ -58,18 +59,13 @@ def _integers(value: Any) -> list[int]:
 
 
 def _check_cost(index: int, config: dict[str, Any], shape: tuple[int, ...], budget: int) -> None:
-    factors = [abs(value) for value in _integers(config) if abs(value) > 1]
-    if not factors:
-        return
-    cost = math.prod(shape)
-    for factor in factors:
-        cost *= factor
-        if cost > budget:
-            raise ModelFormatError(
-                f"layer {index} ({config.get('name')!r}) with config {str(config)[:200]} on inputs of shape "
-                f"{list(shape)} could allocate more than {budget} values, far more than the file stores; "
-                f"refused before building it (pass limits=LoadLimits(check_architecture=False) for a trusted file)"
-            )
+    largest = sorted((abs(value) for value in _integers(config)), reverse=True)[:2]
+    if math.prod(shape) * math.prod(largest) > budget:
+        raise ModelFormatError(
+            f"layer {index} ({config.get('name')!r}) with config {str(config)[:200]} on inputs of shape "
+            f"{list(shape)} could allocate more than {budget} values, far more than the file stores; "
+            f"refused before building it (pass limits=LoadLimits(check_architecture=False) for a trusted file)"
+        )
 
 
 def rebuild(header: Header, path: str, limits: LoadLimits) -> Any:

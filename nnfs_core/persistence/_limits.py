@@ -57,8 +57,8 @@ class LoadLimits:
         Nesting of the header's JSON values.
     min_build_budget, budget_per_stored_value : int
         The build budget is ``max(min_build_budget, budget_per_stored_value * values stored in the file)``
-        values. The per-sample input and, for each layer, (values in its input) x (every integer > 1 in
-        its config) must stay within it (see :attr:`check_architecture`).
+        values. The per-sample input and, for each layer, (values in its input) x (the two largest
+        integers in its config) must stay within it (see :attr:`check_architecture`).
     check_architecture : bool
         Bound the architecture by the build budget before building it. Building allocates every layer's
         parameters before they can be compared with the file's arrays, so a header claiming huge layers

@@ -30,7 +30,7 @@ def canonical(name: str, array: Any) -> Array:
                           f"allowed: {', '.join(DTYPES)}")
     if array.dtype.byteorder == ">":
         array = array.astype(array.dtype.newbyteorder("<"))
-    return np.ascontiguousarray(array)
+    return array if array.flags.c_contiguous else array.copy(order="C")  # ascontiguousarray makes 0-d 1-d
 
 
 def layer_arrays(network: Any) -> dict[str, Array]:
