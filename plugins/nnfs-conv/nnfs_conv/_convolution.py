@@ -1,0 +1,162 @@
+"""What Conv2D, Conv1D and DepthwiseConv2D share: a grouped 2-D convolution by im2col and one GEMM.
+
+1-D layers run through the same code with a height of 1. Forward, for groups G (C = G Cg, O = G Og)::
+
+    cols = im2col(pad(x))                       (G, Cg kh kw, N OH OW)
+    y    = weight (G, Og, Cg kh kw) @ cols + b  -> (N, O, OH, OW)
+
+Backward, with g = d loss / d y rearranged to (G, Og, N OH OW)::
+
+    d weight = g @ cols^T        d bias = sum of g over (N, OH, OW)
+    d x      = unpad(col2im(weight^T @ g))
+
+The forward's column buffer is kept for backward and then reused for ``weight^T @ g``, so one training
+step holds a single column buffer. That buffer serves one backward per forward (as PyTorch frees a
+graph's saved tensors after backward).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnfs_conv._geometry import AXES, check_batch, check_rank, conv_length, same_padding
+from nnfs_conv._im2col import NUMPY_MODES, col2im, im2col, pad, unpad
+from nnfs_conv._workspace import Workspace
+from nnfs_core.errors import ShapeError
+from nnfs_core.protocols import Array, BaseLayer
+
+__all__ = ["ConvolutionBase", "PADDING_MODES"]
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+class ConvolutionBase(BaseLayer):
+    """Grouped convolution over (N, C, H, W), or (N, C, L) when ``_one_d``; subclasses set the geometry.
+
+    Subclasses set in ``__init__``: ``_kernel``, ``_stride``, ``_dilation`` (2-tuples, (1, k) for 1-D),
+    ``_padding`` ("same" or (ph, pw)), ``padding_mode`` and ``use_bias``; and implement
+    :meth:`_channels` (groups and out_channels for a number of input channels).
+    """
+
+    _one_d = False
+    _kernel: tuple[int, int]
+    _stride: tuple[int, int]
+    _dilation: tuple[int, int]
+    _padding: str | tuple[int, int]
+    padding_mode: str
+    use_bias: bool
+
+    def _channels(self, in_channels: int) -> tuple[int, int]:
+        """``(groups, out_channels)`` for this many input channels."""
+        raise NotImplementedError
+
+    @property
+    def _layout(self) -> str:
+        return "(C, L)" if self._one_d else "(C, H, W)"
+
+    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
+        from nnfs_core import initializers
+
+        super().build(input_shape, rng=rng, dtype=dtype)
+        owner = type(self).__name__
+        check_rank(owner, self.input_shape, self._layout)  # type: ignore[arg-type]
+        in_channels, *spatial = self.input_shape  # type: ignore[misc]
+        groups, out_channels = self._channels(in_channels)
+        if in_channels % groups:
+            raise ShapeError(f"{owner} with groups={groups} needs input channels divisible by {groups}, got samples "
+                             f"of shape {self.input_shape} ({in_channels} channels)")
+        self._size = (1, spatial[0]) if self._one_d else (spatial[0], spatial[1])
+        self._sides = self._pad_sides()
+        self._check_mode_padding()
+        self._out = tuple(
+            conv_length(owner, self.input_shape, "length" if self._one_d else AXES[axis], self._size[axis],  # type: ignore[arg-type]
+                        self._sides[2 * axis] + self._sides[2 * axis + 1], self._kernel[axis], self._stride[axis],
+                        self._dilation[axis])
+            for axis in (0, 1)
+        )
+        self._groups = groups
+        kernel = self._kernel[1:] if self._one_d else self._kernel
+        init = initializers.resolve(initializers.DEFAULT_WEIGHT)
+        weight_shape = (out_channels, in_channels // groups, *kernel)
+        self.params = {"weight": init(weight_shape, rng=rng, dtype=self.dtype)}
+        if self.use_bias:
+            fan_in = initializers.compute_fans(weight_shape)[0]
+            self.params["bias"] = init((out_channels,), rng=rng, dtype=self.dtype, fan_in=fan_in)
+        self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        self._workspace = Workspace()
+        self._cols: Array | None = None
+        self.output_shape = (out_channels, self._out[1]) if self._one_d else (out_channels, *self._out)
+        return self.output_shape
+
+    def _pad_sides(self) -> tuple[int, int, int, int]:
+        """(top, bottom, left, right), PyTorch's asymmetric split for "same" (extra on the bottom/right)."""
+        if self._padding == "same":
+            top, bottom = same_padding(self._kernel[0], self._dilation[0])
+            left, right = same_padding(self._kernel[1], self._dilation[1])
+            return top, bottom, left, right
+        height, width = self._padding  # type: ignore[misc]
+        return height, height, width, width
+
+    def _check_mode_padding(self) -> None:
+        """PyTorch refuses reflect padding as wide as the input, and circular padding wider than it."""
+        if self.padding_mode not in NUMPY_MODES:
+            return
+        for axis in (0, 1):
+            widest, size = max(self._sides[2 * axis: 2 * axis + 2]), self._size[axis]
+            limit = size - 1 if self.padding_mode == "reflect" else size
+            if widest > limit:
+                raise ShapeError(f"{type(self).__name__} with padding_mode={self.padding_mode!r} cannot pad samples "
+                                 f"of shape {self.input_shape} by {widest} along an axis of size {size}")
+
+    def _weight3(self) -> Array:
+        """The weight as (G, Og, Cg kh kw), a view."""
+        weight = self.params["weight"]
+        return weight.reshape(self._groups, weight.shape[0] // self._groups, -1)
+
+    def forward(self, x: Array, *, training: bool = False) -> Array:
+        check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
+        batch, channels = x.shape[0], x.shape[1]
+        weight = self._weight3()
+        out_channels = weight.shape[0] * weight.shape[1]
+        y = np.empty((batch, out_channels, *self._out), dtype=self.dtype)
+        with self._workspace.borrow() as workspace:
+            padded = pad(x.reshape(batch, channels, *self._size), self._sides, self.padding_mode, workspace)
+            cols = workspace.array("cols", (self._groups, weight.shape[2], batch * self._out[0] * self._out[1]),
+                                   self.dtype)
+            im2col(padded, self._kernel, self._stride, self._dilation, self._out, cols)  # type: ignore[arg-type]
+            product = workspace.array("product", (self._groups, weight.shape[1], cols.shape[2]), self.dtype)
+            np.matmul(weight, cols, out=product)
+            product_nchw = product.reshape(out_channels, batch, *self._out).transpose(1, 0, 2, 3)
+            if self.use_bias:
+                np.add(product_nchw, self.params["bias"][:, None, None], out=y)
+            else:
+                np.copyto(y, product_nchw)
+        self._cols = cols
+        return y.reshape(batch, out_channels, self._out[1]) if self._one_d else y
+
+    def backward(self, grad: Array) -> Array:
+        cols = self._cols
+        if cols is None:
+            raise RuntimeError(f"{type(self).__name__}.backward needs a forward first (each forward serves one backward)")
+        self._cols = None
+        batch, out_channels = grad.shape[0], grad.shape[1]
+        weight = self._weight3()
+        with self._workspace.borrow() as workspace:
+            grad_t = workspace.array("grad_t", (out_channels, batch, *self._out), self.dtype)
+            np.copyto(grad_t, grad.reshape(batch, out_channels, *self._out).transpose(1, 0, 2, 3))
+            grad3 = grad_t.reshape(weight.shape[0], weight.shape[1], -1)
+            np.matmul(grad3, cols.transpose(0, 2, 1), out=self.grads["weight"].reshape(weight.shape))
+            if self.use_bias:
+                np.sum(grad_t.reshape(out_channels, -1), axis=1, out=self.grads["bias"])
+            if self.skip_input_grad:
+                return None  # type: ignore[return-value]
+            grad_cols = np.matmul(weight.transpose(0, 2, 1), grad3, out=cols)
+            channels = self.input_shape[0]  # type: ignore[index]
+            top, bottom, left, right = self._sides
+            padded_shape = (channels, batch, self._size[0] + top + bottom, self._size[1] + left + right)
+            grad_padded = workspace.array("grad_padded", padded_shape, self.dtype)
+            col2im(grad_cols, self._kernel, self._stride, self._dilation, self._out, grad_padded)  # type: ignore[arg-type]
+            grad_x = unpad(grad_padded, self._sides, self.padding_mode, self._size)
+        return grad_x.reshape(batch, *self.input_shape)  # type: ignore[misc]

@@ -1,0 +1,59 @@
+"""Conv2D: 2-D cross-correlation over (N, C, H, W), as ``torch.nn.Conv2d``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from nnfs_conv._args import as_ints, conv_padding, stored
+from nnfs_conv._convolution import PADDING_MODES, ConvolutionBase
+from nnfs_core._checks import check_choice, check_int
+
+__all__ = ["Conv2D"]
+
+
+class Conv2D(ConvolutionBase):
+    """y[n, o] = b[o] + sum over c in o's group, i, j of w[o, c, i, j] x_pad[n, c, i dh + oh sh, j dw + ow sw].
+
+    Shapes: x (N, C, H, W) -> y (N, out_channels, OH, OW) with
+    OH = floor((H + pad_top + pad_bottom - dh (kh - 1) - 1) / sh) + 1 (OW alike);
+    weight (out_channels, C / groups, kh, kw), bias (out_channels,). ``C`` is inferred at build.
+    Parameters are drawn as PyTorch does: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C / groups kh kw.
+
+    Parameters
+    ----------
+    out_channels : int
+    kernel_size : int or (int, int)
+    stride : int or (int, int)
+    padding : int, (int, int), "valid" or "same"
+        "same" (stride 1 only) keeps H and W; when d (k - 1) is odd the extra row/column goes to the
+        bottom/right, as in PyTorch.
+    dilation : int or (int, int)
+    groups : int
+        Input and output channels are split into this many independent groups (both divisible by it).
+    use_bias : bool
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+    """
+
+    example_args: ClassVar[dict[str, Any]] = {"out_channels": 4, "kernel_size": 3}
+
+    def __init__(self, out_channels: int, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+                 groups: int = 1, use_bias: bool = True, padding_mode: str = "zeros") -> None:
+        super().__init__()
+        owner = type(self).__name__
+        self.out_channels = check_int(owner, "out_channels", out_channels)
+        self.groups = check_int(owner, "groups", groups)
+        if self.out_channels % self.groups:
+            raise ValueError(f"{owner}: out_channels ({out_channels}) must be divisible by groups ({groups})")
+        self._kernel = as_ints(owner, "kernel_size", kernel_size, 2)  # type: ignore[assignment]
+        self._stride = as_ints(owner, "stride", stride, 2)  # type: ignore[assignment]
+        self._dilation = as_ints(owner, "dilation", dilation, 2)  # type: ignore[assignment]
+        self._padding = conv_padding(owner, padding, 2)  # type: ignore[assignment]
+        if self._padding == "same" and self._stride != (1, 1):
+            raise ValueError(f"{owner}: padding='same' needs stride 1 (as in PyTorch), got stride={stride!r}")
+        check_choice(owner, "padding_mode", padding_mode, PADDING_MODES)
+        self.kernel_size, self.stride, self.padding, self.dilation = map(stored, (kernel_size, stride, padding, dilation))
+        self.use_bias = bool(use_bias)
+        self.padding_mode = padding_mode
+
+    def _channels(self, in_channels: int) -> tuple[int, int]:
+        return self.groups, self.out_channels
