@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from nnfs_conv._args import as_ints, conv_padding, stored
 from nnfs_conv._geometry import AXES, check_batch, check_rank, conv_length, same_padding
 from nnfs_conv._im2col import NUMPY_MODES, col2im, im2col, pad, unpad
 from nnfs_conv._workspace import Workspace
+from nnfs_core._checks import check_choice
 from nnfs_core.errors import ShapeError
 from nnfs_core.protocols import Array, BaseLayer
 
@@ -35,9 +37,8 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 class ConvolutionBase(BaseLayer):
     """Grouped convolution over (N, C, H, W), or (N, C, L) when ``_one_d``; subclasses set the geometry.
 
-    Subclasses set in ``__init__``: ``_kernel``, ``_stride``, ``_dilation`` (2-tuples, (1, k) for 1-D),
-    ``_padding`` ("same" or (ph, pw)), ``padding_mode`` and ``use_bias``; and implement
-    :meth:`_channels` (groups and out_channels for a number of input channels).
+    Subclasses call :meth:`_store_geometry` in ``__init__`` and implement :meth:`_channels` (groups and
+    out_channels for a number of input channels).
     """
 
     _one_d = False
@@ -51,6 +52,24 @@ class ConvolutionBase(BaseLayer):
     def _channels(self, in_channels: int) -> tuple[int, int]:
         """``(groups, out_channels)`` for this many input channels."""
         raise NotImplementedError
+
+    def _store_geometry(self, kernel_size: Any, stride: Any, padding: Any, dilation: Any, use_bias: bool,
+                        padding_mode: str) -> None:
+        """Check and store the arguments every convolution shares (as given, and normalised to 2-D)."""
+        owner = type(self).__name__
+        axes = 1 if self._one_d else 2
+        lead = (1,) * (2 - axes)  # a 1-D layer is a 2-D one of height 1
+        self._kernel = (*lead, *as_ints(owner, "kernel_size", kernel_size, axes))  # type: ignore[assignment]
+        self._stride = (*lead, *as_ints(owner, "stride", stride, axes))  # type: ignore[assignment]
+        self._dilation = (*lead, *as_ints(owner, "dilation", dilation, axes))  # type: ignore[assignment]
+        sizes = conv_padding(owner, padding, axes)
+        self._padding = sizes if sizes == "same" else (0,) * (2 - axes) + sizes  # type: ignore[assignment,operator]
+        if self._padding == "same" and self._stride != (1, 1):
+            raise ValueError(f"{owner}: padding='same' needs stride 1 (as in PyTorch), got stride={stride!r}")
+        check_choice(owner, "padding_mode", padding_mode, PADDING_MODES)
+        self.kernel_size, self.stride, self.padding, self.dilation = map(stored, (kernel_size, stride, padding, dilation))
+        self.use_bias = bool(use_bias)
+        self.padding_mode = padding_mode
 
     @property
     def _layout(self) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from nnfs_conv._args import as_ints, conv_padding, stored
-from nnfs_conv._convolution import PADDING_MODES, ConvolutionBase
-from nnfs_core._checks import check_choice, check_int
+from nnfs_conv._convolution import ConvolutionBase
+from nnfs_core._checks import check_int
 
 __all__ = ["Conv2D"]
 
@@ -44,16 +43,7 @@ class Conv2D(ConvolutionBase):
         self.groups = check_int(owner, "groups", groups)
         if self.out_channels % self.groups:
             raise ValueError(f"{owner}: out_channels ({out_channels}) must be divisible by groups ({groups})")
-        self._kernel = as_ints(owner, "kernel_size", kernel_size, 2)  # type: ignore[assignment]
-        self._stride = as_ints(owner, "stride", stride, 2)  # type: ignore[assignment]
-        self._dilation = as_ints(owner, "dilation", dilation, 2)  # type: ignore[assignment]
-        self._padding = conv_padding(owner, padding, 2)  # type: ignore[assignment]
-        if self._padding == "same" and self._stride != (1, 1):
-            raise ValueError(f"{owner}: padding='same' needs stride 1 (as in PyTorch), got stride={stride!r}")
-        check_choice(owner, "padding_mode", padding_mode, PADDING_MODES)
-        self.kernel_size, self.stride, self.padding, self.dilation = map(stored, (kernel_size, stride, padding, dilation))
-        self.use_bias = bool(use_bias)
-        self.padding_mode = padding_mode
+        self._store_geometry(kernel_size, stride, padding, dilation, use_bias, padding_mode)
 
     def _channels(self, in_channels: int) -> tuple[int, int]:
         return self.groups, self.out_channels

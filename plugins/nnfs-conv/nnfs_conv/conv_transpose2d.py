@@ -1,0 +1,157 @@
+"""ConvTranspose2D: the adjoint of Conv2D with respect to its input, as ``torch.nn.ConvTranspose2d``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nnfs_conv._args import as_ints, stored
+from nnfs_conv._geometry import AXES, check_batch, check_rank
+from nnfs_conv._im2col import col2im, im2col, pad
+from nnfs_conv._workspace import Workspace
+from nnfs_core._checks import check_int
+from nnfs_core.errors import ShapeError
+from nnfs_core.protocols import Array, BaseLayer
+
+__all__ = ["ConvTranspose2D"]
+
+
+class ConvTranspose2D(BaseLayer):
+    """Each input pixel scatters ``weight[c]`` times its value into the output (the gradient of a Conv2D).
+
+    Shapes: x (N, C, H, W) -> y (N, out_channels, OH, OW) with
+    OH = (H - 1) sh - 2 ph + dh (kh - 1) + output_padding_h + 1 (OW alike);
+    weight (C, out_channels / groups, kh, kw) (PyTorch's layout), bias (out_channels,).
+
+    Forward, with groups G and x rearranged to (G, C / G, N H W)::
+
+        cols = weight^T @ x                  (G, out_channels / G kh kw, N H W)
+        y    = crop(col2im(cols)) + b        ``padding`` cropped from each side
+
+    Backward is a convolution of the gradient: ``cols = im2col(pad(g))``, d x = weight @ cols and
+    d weight = x @ cols^T.
+
+    Parameters
+    ----------
+    out_channels : int
+    kernel_size, stride, dilation : int or (int, int)
+    padding : int or (int, int)
+        Rows/columns cropped from both sides of the full output.
+    output_padding : int or (int, int)
+        Extra rows/columns on the bottom/right, to pick among the input sizes a strided Conv2D maps to
+        the same size; each must be smaller than the stride or the dilation.
+    groups : int
+    use_bias : bool
+    """
+
+    example_args: ClassVar[dict[str, Any]] = {"out_channels": 4, "kernel_size": 3, "stride": 2}
+
+    def __init__(self, out_channels: int, kernel_size: Any, *, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, dilation: Any = 1, groups: int = 1, use_bias: bool = True) -> None:
+        super().__init__()
+        owner = type(self).__name__
+        self.out_channels = check_int(owner, "out_channels", out_channels)
+        self.groups = check_int(owner, "groups", groups)
+        if self.out_channels % self.groups:
+            raise ValueError(f"{owner}: out_channels ({out_channels}) must be divisible by groups ({groups})")
+        self._kernel = as_ints(owner, "kernel_size", kernel_size, 2)
+        self._stride = as_ints(owner, "stride", stride, 2)
+        self._dilation = as_ints(owner, "dilation", dilation, 2)
+        self._padding = as_ints(owner, "padding", padding, 2, minimum=0)
+        self._output_padding = as_ints(owner, "output_padding", output_padding, 2, minimum=0)
+        for extra, step, spacing in zip(self._output_padding, self._stride, self._dilation):
+            if extra >= step and extra >= spacing:
+                raise ValueError(f"{owner}: output_padding {output_padding!r} must be smaller than the stride "
+                                 f"{stride!r} or the dilation {dilation!r}")
+        self.kernel_size, self.stride, self.padding = map(stored, (kernel_size, stride, padding))
+        self.output_padding, self.dilation = stored(output_padding), stored(dilation)
+        self.use_bias = bool(use_bias)
+
+    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
+        from nnfs_core import initializers
+
+        super().build(input_shape, rng=rng, dtype=dtype)
+        owner = type(self).__name__
+        check_rank(owner, self.input_shape, "(C, H, W)")  # type: ignore[arg-type]
+        in_channels, height, width = self.input_shape  # type: ignore[misc]
+        if in_channels % self.groups:
+            raise ShapeError(f"{owner} with groups={self.groups} needs input channels divisible by {self.groups}, "
+                             f"got samples of shape {self.input_shape}")
+        self._size = (height, width)
+        self._out = tuple(self._length(axis) for axis in (0, 1))
+        # The uncropped output, tall enough for every scattered kernel and for the cropped window.
+        self._full = tuple(max((self._size[axis] - 1) * self._stride[axis] + self._span(axis),
+                               self._padding[axis] + self._out[axis]) for axis in (0, 1))
+        init = initializers.resolve(initializers.DEFAULT_WEIGHT)
+        weight_shape = (in_channels, self.out_channels // self.groups, *self._kernel)
+        self.params = {"weight": init(weight_shape, rng=rng, dtype=self.dtype)}
+        if self.use_bias:
+            fan_in = initializers.compute_fans(weight_shape)[0]  # out_channels / groups kh kw, as PyTorch
+            self.params["bias"] = init((self.out_channels,), rng=rng, dtype=self.dtype, fan_in=fan_in)
+        self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        self._workspace = Workspace()
+        self._x_t: Array | None = None
+        self.output_shape = (self.out_channels, *self._out)
+        return self.output_shape
+
+    def _span(self, axis: int) -> int:
+        return self._dilation[axis] * (self._kernel[axis] - 1) + 1
+
+    def _length(self, axis: int) -> int:
+        size = self._size[axis]
+        length = (size - 1) * self._stride[axis] - 2 * self._padding[axis] + self._span(axis) \
+            + self._output_padding[axis]
+        if length < 1:
+            raise ShapeError(f"{type(self).__name__} cannot take samples of shape {self.input_shape}: the {AXES[axis]} "
+                             f"{size} gives an output of {length} after cropping padding {self._padding[axis]} from "
+                             f"both sides, so the output would be empty")
+        return length
+
+    def _weight3(self) -> Array:
+        """The weight as (G, C / G, out_channels / G kh kw), a view."""
+        weight = self.params["weight"]
+        return weight.reshape(self.groups, weight.shape[0] // self.groups, -1)
+
+    def forward(self, x: Array, *, training: bool = False) -> Array:
+        check_batch(type(self).__name__, x.shape, self.input_shape, "(C, H, W)")
+        batch, weight = x.shape[0], self._weight3()
+        y = np.empty((batch, self.out_channels, *self._out), dtype=self.dtype)
+        with self._workspace.borrow() as workspace:
+            x_t = workspace.array("x_t", (x.shape[1], batch, *self._size), self.dtype)
+            np.copyto(x_t, x.transpose(1, 0, 2, 3))
+            x3 = x_t.reshape(self.groups, weight.shape[1], -1)
+            cols = workspace.array("cols", (self.groups, weight.shape[2], x3.shape[2]), self.dtype)
+            np.matmul(weight.transpose(0, 2, 1), x3, out=cols)
+            full = workspace.array("full", (self.out_channels, batch, *self._full), self.dtype)
+            col2im(cols, self._kernel, self._stride, self._dilation, self._size, full)  # type: ignore[arg-type]
+            top, left = self._padding
+            window = full[:, :, top:top + self._out[0], left:left + self._out[1]].transpose(1, 0, 2, 3)
+            if self.use_bias:
+                np.add(window, self.params["bias"][:, None, None], out=y)
+            else:
+                np.copyto(y, window)
+        self._x_t = x_t
+        return y
+
+    def backward(self, grad: Array) -> Array:
+        x_t = self._x_t
+        if x_t is None:
+            raise RuntimeError(f"{type(self).__name__}.backward needs a forward first")
+        batch, weight = grad.shape[0], self._weight3()
+        top, left = self._padding
+        sides = (top, self._full[0] - top - self._out[0], left, self._full[1] - left - self._out[1])
+        with self._workspace.borrow() as workspace:
+            padded = pad(np.asarray(grad, dtype=self.dtype), sides, "zeros", workspace)
+            cols = workspace.array("cols", (self.groups, weight.shape[2], batch * self._size[0] * self._size[1]),
+                                   self.dtype)
+            im2col(padded, self._kernel, self._stride, self._dilation, self._size, cols)  # type: ignore[arg-type]
+            x3 = x_t.reshape(self.groups, weight.shape[1], -1)
+            np.matmul(x3, cols.transpose(0, 2, 1), out=self.grads["weight"].reshape(weight.shape))
+            if self.use_bias:
+                np.sum(grad, axis=(0, 2, 3), out=self.grads["bias"])
+            if self.skip_input_grad:
+                return None  # type: ignore[return-value]
+            grad_t = np.matmul(weight, cols)
+        channels = self.input_shape[0]  # type: ignore[index]
+        return np.ascontiguousarray(grad_t.reshape(channels, batch, *self._size).transpose(1, 0, 2, 3))
