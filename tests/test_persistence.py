@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from nnfs_core import Network, registry
-from nnfs_core.errors import ComponentNotFoundError, ConfigError, ModelFormatError, ShapeError
+from nnfs_core.errors import ComponentNotFoundError, ConfigError, ModelFormatError, PluginLoadError, ShapeError
 from nnfs_core.persistence import (
     FORMAT_NAME,
     MissingComponentError,
@@ -73,7 +73,11 @@ def layer_examples():
         for entry in registry.of_kind(kind).entries():
             if entry.name in SKIPPED:
                 continue
-            cls = entry.load()
+            try:
+                cls = entry.load()
+            except PluginLoadError:  # reported by the test itself, not as a collection error of the whole file
+                cases.append(pytest.param(kind, entry.name, None, id=f"{entry.name}-cannot-be-imported"))
+                continue
             for args in [dict(getattr(cls, "example_args", {}))] + EXTRA_EXAMPLES.get(entry.name, []):
                 cases.append(pytest.param(kind, entry.name, args, id=f"{entry.name}-{args}"))
     return cases
@@ -94,7 +98,7 @@ def perturbed(network, seed=1):
 @pytest.mark.parametrize(("kind", "name", "args"), layer_examples())
 def test_every_registered_layer_predicts_identically_after_save_and_load(tmp_path, plain_sgd, kind, name, args,
                                                                          dtype):
-    cls = registry.of_kind(kind).get(name)
+    cls = registry.of_kind(kind).get(name)  # raises PluginLoadError for a pack that cannot be imported
     shape = cls.example_input_shape
     net = Network([registry.of_kind(kind).create(name, **args)], optimizer=plain_sgd(), loss="mse",
                   input_shape=shape, dtype=dtype, seed=3)

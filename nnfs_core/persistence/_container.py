@@ -14,6 +14,7 @@ import json
 import os
 import struct
 import zipfile
+import zlib
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -30,6 +31,10 @@ _DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same model always gives the 
 _END_RECORD = struct.Struct("<4s4H2LH")
 _NPY_MAGIC = b"\x93NUMPY"
 _CHUNK = 1 << 20
+#: What zipfile, zlib and struct raise on damaged input (NotImplementedError: an unknown zip version or
+#: method; RuntimeError: encryption; OverflowError/ValueError: absurd numbers in the headers).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, NotImplementedError,
+            RuntimeError, OverflowError, UnicodeError, KeyError, IndexError, TypeError)
 
 
 def _info(name: str) -> zipfile.ZipInfo:
@@ -91,8 +96,8 @@ class Container:
         self._check_end_record(size)
         try:
             return zipfile.ZipFile(self._file)
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, struct.error, UnicodeError, KeyError) as error:
-            raise self.fail(f"damaged zip archive: {error}") from error
+        except _DAMAGED as error:
+            raise self.fail(f"damaged zip archive: {type(error).__name__}: {error}") from error
 
     def _check_end_record(self, size: int) -> None:
         """Read the counts the zip's end record declares before ``zipfile`` parses the directory."""
@@ -166,9 +171,8 @@ class Container:
                     raise self.fail(f"member {info.filename!r} does not hold the {size} bytes it declares")
         except ModelFormatError:
             raise
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error, NotImplementedError,
-                RuntimeError, OverflowError, UnicodeError) as error:
-            raise self.fail(f"member {info.filename!r} cannot be read: {error}") from error
+        except _DAMAGED as error:
+            raise self.fail(f"member {info.filename!r} cannot be read: {type(error).__name__}: {error}") from error
         return data
 
     def check_table(self, specs: Mapping[str, Any]) -> None:
@@ -200,9 +204,8 @@ class Container:
                     raise self.fail(f"array {name!r} has bytes after its data")
         except ModelFormatError:
             raise
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error, NotImplementedError,
-                RuntimeError, OverflowError) as error:
-            raise self.fail(f"array {name!r} cannot be read: {error}") from error
+        except _DAMAGED as error:
+            raise self.fail(f"array {name!r} cannot be read: {type(error).__name__}: {error}") from error
         if array.dtype == np.bool_:  # any byte but 0 and 1 would make a bool that is neither
             np.not_equal(array.view(np.uint8), 0, out=array)
         return array

@@ -73,7 +73,7 @@ class LoadLimits:
     max_ndim: int = 32
     max_npy_header_bytes: int = 4096
     max_json_depth: int = 64
-    min_build_budget: int = 2**20
+    min_build_budget: int = 2**18
     budget_per_stored_value: int = 256
     check_architecture: bool = True
 
