@@ -330,6 +330,20 @@ def test_the_corpus_is_refused_quickly_and_cheaply(bases, tmp_path):
     assert all(message.startswith(str(tmp_path / "fuzz.nnfs")) for message in refused.values()), refused
 
 
+def test_the_costliest_lie_within_the_build_budget_stays_small(bases, tmp_path):
+    """A Dense claiming the most outputs the build budget allows (2**18 values from 16 inputs) is built, then
+    refused because its weight does not match the file's; that is the most a lying architecture can cost."""
+    for base, itemsize in ((bases["model"], 4), (bases["checkpoint"], 8)):
+        data = with_header(base, lambda h: h["network"]["layers"][1].update(output_size=2**18 // 16))
+        tracemalloc.reset_peak()
+        baseline = tracemalloc.get_traced_memory()[0]
+        assert "builds to output shape [16384]" in str(attempt(data, tmp_path))
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+        assert 2**18 * itemsize < peak < 6 * 2**18 * itemsize  # weight, gradient and the initializer's draws
+        too_big = with_header(base, lambda h: h["network"]["layers"][1].update(output_size=2**18 // 16 + 1))
+        assert "could allocate more than 262144 values" in str(attempt(too_big, tmp_path))
+
+
 def test_an_unknown_component_is_a_missing_component_error(bases, tmp_path):
     data = with_header(bases["model"], lambda h: h["components"][3].update(name="relu_from_mars",
                                                                             distribution="nnfs-mars", version="3.0"))
