@@ -1,0 +1,124 @@
+"""PyTorch's CPU build, written the way its tutorials train: ``nn.Sequential``, ``optim.SGD``, a shuffled loop."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from benchmarks.workloads import BATCH_SIZE, CONV_OUT, DENSE_OUT, LEARNING_RATE, MOMENTUM, SEED, LayerCase
+
+Array = np.ndarray[Any, Any]
+REQUIRED = "2.13.0"
+
+
+def unavailable(kind: str) -> str | None:
+    try:
+        import torch
+    except ImportError:
+        return f"PyTorch is not installed (pip install torch=={REQUIRED}, CPU build)"
+    if not torch.__version__.startswith(REQUIRED):
+        return f"PyTorch {torch.__version__} is installed; the suite compares with {REQUIRED}"
+    return None
+
+
+def _torch() -> Any:
+    import torch
+
+    threads = int(os.environ.get("BENCH_THREADS", "0"))
+    if threads and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return torch
+
+
+def build(kind: str) -> Any:
+    torch = _torch()
+    nn = torch.nn
+    torch.manual_seed(SEED)
+    if kind == "mlp":
+        model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    else:
+        model = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10),
+        )
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
+    return model, optimizer, torch.Generator().manual_seed(SEED)
+
+
+def train(model: Any, x: Array, y: Array, epochs: int) -> float:
+    torch = _torch()
+    network, optimizer, generator = model
+    inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
+    network.train()
+    mean_loss = float("nan")
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=generator)
+        total_loss, correct = 0.0, 0
+        for start in range(0, len(x), BATCH_SIZE):
+            rows = order[start : start + BATCH_SIZE]
+            xb, yb = inputs[rows], targets[rows]
+            optimizer.zero_grad()
+            output = network(xb)
+            loss = torch.nn.functional.cross_entropy(output, yb)
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item() * len(rows)
+            correct += int((output.argmax(dim=1) == yb).sum())
+        mean_loss = total_loss / len(x)
+    return mean_loss
+
+
+def predict(model: Any, x: Array) -> Array:
+    torch = _torch()
+    network = model[0]
+    network.eval()
+    inputs = torch.from_numpy(x)
+    with torch.inference_mode():
+        out = torch.empty((len(x), 10))
+        for start in range(0, len(x), BATCH_SIZE):
+            out[start : start + BATCH_SIZE] = network(inputs[start : start + BATCH_SIZE])
+    return out.numpy()
+
+
+def layer_step(case: LayerCase) -> Callable[[], Any]:
+    torch = _torch()
+    nn = torch.nn
+    torch.manual_seed(SEED)
+    channels = case.input_shape[1]
+    layer = {
+        "dense": lambda: nn.Linear(784, DENSE_OUT),
+        "conv2d": lambda: nn.Conv2d(channels, CONV_OUT, 3, padding=1),
+        "max_pool2d": lambda: nn.MaxPool2d(2),
+        "batch_norm": lambda: nn.BatchNorm2d(channels),
+    }[case.name]()
+    layer.train()
+    x = torch.randn(case.input_shape, requires_grad=True)
+    grad = torch.randn_like(layer(x))
+
+    def step() -> Any:
+        x.grad = None
+        layer.zero_grad()
+        layer(x).backward(grad)
+        return x.grad
+
+    return step
+
+
+def matmul_gflops(size: int = 2048, runs: int = 5) -> float:
+    """PyTorch's own sgemm rate (its BLAS is not NumPy's), best of ``runs``."""
+    import time
+
+    torch = _torch()
+    a, b = torch.rand(size, size), torch.rand(size, size)
+    out = torch.empty(size, size)
+    torch.matmul(a, b, out=out)
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        torch.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * size**3 / best / 1e9
