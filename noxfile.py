@@ -56,6 +56,16 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """nnfs side by side with PyTorch's CPU build and hand-written NumPy (docs/benchmarks.md); not a default session.
+
+    ``nox -s bench -- --repeats 7 --json bench.json``: the arguments go to ``python -m benchmarks``.
+    """
+    session.install(".", *PACKS, "torch==2.13.0", "threadpoolctl>=3")
+    session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
