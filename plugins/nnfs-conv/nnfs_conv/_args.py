@@ -20,18 +20,28 @@ def as_ints(owner: str, name: str, value: Any, length: int, *, minimum: int = 1)
     return (check_int(owner, name, value, minimum=minimum),) * length
 
 
+def as_pair(owner: str, name: str, value: Any, *, one_d: bool = False, minimum: int = 1,
+            lead: int = 1) -> tuple[int, int]:
+    """2-D geometry from an int or a tuple; a 1-D layer's value becomes (lead, value), a map of height 1."""
+    if one_d:
+        (only,) = as_ints(owner, name, value, 1, minimum=minimum)
+        return lead, only
+    first, second = as_ints(owner, name, value, 2, minimum=minimum)
+    return first, second
+
+
 def stored(value: Any) -> Any:
     """What a constructor keeps under the argument's name: lists become tuples (JSON gives lists back)."""
     return tuple(stored(item) for item in value) if isinstance(value, list) else value
 
 
-def conv_padding(owner: str, padding: Any, length: int) -> str | tuple[int, ...]:
-    """PyTorch's ``padding`` of a convolution: ``"same"``, ``"valid"`` (no padding), an int or a tuple."""
+def conv_padding(owner: str, padding: Any, *, one_d: bool = False) -> tuple[int, int] | None:
+    """PyTorch's ``padding`` of a convolution as (ph, pw); None for ``"same"``, (0, 0) for ``"valid"``."""
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
             raise ValueError(f"{owner}: padding must be 'same', 'valid', an int or a tuple, got {padding!r}")
-        return padding if padding == "same" else (0,) * length
-    return as_ints(owner, "padding", padding, length, minimum=0)
+        return None if padding == "same" else (0, 0)
+    return as_pair(owner, "padding", padding, one_d=one_d, minimum=0, lead=0)
 
 
 def pad_sides(owner: str, padding: Any) -> tuple[int, int, int, int]:
@@ -39,12 +49,14 @@ def pad_sides(owner: str, padding: Any) -> tuple[int, int, int, int]:
     if isinstance(padding, (list, tuple)):
         if len(padding) != 4:
             raise ValueError(f"{owner}: padding must be an int or a tuple (left, right, top, bottom), got {padding!r}")
-        return tuple(check_int(owner, "padding", item, minimum=-(2**62)) for item in padding)  # type: ignore[return-value]
+        left, right, top, bottom = (check_int(owner, "padding", item, minimum=-(2**62)) for item in padding)
+        return left, right, top, bottom
     side = check_int(owner, "padding", padding, minimum=-(2**62))
     return side, side, side, side
 
 
-def check_pool_padding(owner: str, kernel: tuple[int, ...], dilation: tuple[int, ...], padding: tuple[int, ...]) -> None:
+def check_pool_padding(owner: str, kernel: tuple[int, int], dilation: tuple[int, int],
+                       padding: tuple[int, int]) -> None:
     """PyTorch's rule for pooling: padding at most half of the (dilated) kernel."""
     for size, spacing, pad in zip(kernel, dilation, padding):
         if pad * 2 > spacing * (size - 1) + 1:

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_conv._args import as_ints, conv_padding, stored
-from nnfs_conv._geometry import AXES, check_batch, check_rank, conv_length, same_padding
+from nnfs_conv._args import as_pair, conv_padding, stored
+from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank, conv_length, same_padding
 from nnfs_conv._im2col import NUMPY_MODES, col2im, im2col, pad, unpad
 from nnfs_conv._workspace import Workspace
 from nnfs_core._checks import check_choice
@@ -45,7 +45,7 @@ class ConvolutionBase(BaseLayer):
     _kernel: tuple[int, int]
     _stride: tuple[int, int]
     _dilation: tuple[int, int]
-    _padding: str | tuple[int, int]
+    _padding: tuple[int, int] | None  # None: "same"
     padding_mode: str
     use_bias: bool
 
@@ -57,17 +57,16 @@ class ConvolutionBase(BaseLayer):
                         padding_mode: str) -> None:
         """Check and store the arguments every convolution shares (as given, and normalised to 2-D)."""
         owner = type(self).__name__
-        axes = 1 if self._one_d else 2
-        lead = (1,) * (2 - axes)  # a 1-D layer is a 2-D one of height 1
-        self._kernel = (*lead, *as_ints(owner, "kernel_size", kernel_size, axes))  # type: ignore[assignment]
-        self._stride = (*lead, *as_ints(owner, "stride", stride, axes))  # type: ignore[assignment]
-        self._dilation = (*lead, *as_ints(owner, "dilation", dilation, axes))  # type: ignore[assignment]
-        sizes = conv_padding(owner, padding, axes)
-        self._padding = sizes if sizes == "same" else (0,) * (2 - axes) + sizes  # type: ignore[assignment,operator]
-        if self._padding == "same" and self._stride != (1, 1):
+        one_d = self._one_d  # a 1-D layer is a 2-D one of height 1
+        self._kernel = as_pair(owner, "kernel_size", kernel_size, one_d=one_d)
+        self._stride = as_pair(owner, "stride", stride, one_d=one_d)
+        self._dilation = as_pair(owner, "dilation", dilation, one_d=one_d)
+        self._padding = conv_padding(owner, padding, one_d=one_d)
+        if self._padding is None and self._stride != (1, 1):
             raise ValueError(f"{owner}: padding='same' needs stride 1 (as in PyTorch), got stride={stride!r}")
         check_choice(owner, "padding_mode", padding_mode, PADDING_MODES)
-        self.kernel_size, self.stride, self.padding, self.dilation = map(stored, (kernel_size, stride, padding, dilation))
+        self.kernel_size, self.stride, self.dilation = stored(kernel_size), stored(stride), stored(dilation)
+        self.padding = stored(padding)
         self.use_bias = bool(use_bias)
         self.padding_mode = padding_mode
 
@@ -80,21 +79,23 @@ class ConvolutionBase(BaseLayer):
 
         super().build(input_shape, rng=rng, dtype=dtype)
         owner = type(self).__name__
-        check_rank(owner, self.input_shape, self._layout)  # type: ignore[arg-type]
-        in_channels, *spatial = self.input_shape  # type: ignore[misc]
+        shape = built_shape(self)
+        check_rank(owner, shape, self._layout)
+        in_channels, *spatial = shape
         groups, out_channels = self._channels(in_channels)
         if in_channels % groups:
             raise ShapeError(f"{owner} with groups={groups} needs input channels divisible by {groups}, got samples "
-                             f"of shape {self.input_shape} ({in_channels} channels)")
+                             f"of shape {shape} ({in_channels} channels)")
         self._size = (1, spatial[0]) if self._one_d else (spatial[0], spatial[1])
         self._sides = self._pad_sides()
         self._check_mode_padding()
-        self._out = tuple(
-            conv_length(owner, self.input_shape, "length" if self._one_d else AXES[axis], self._size[axis],  # type: ignore[arg-type]
+        height, width = (
+            conv_length(owner, shape, "length" if self._one_d else AXES[axis], self._size[axis],
                         self._sides[2 * axis] + self._sides[2 * axis + 1], self._kernel[axis], self._stride[axis],
                         self._dilation[axis])
             for axis in (0, 1)
         )
+        self._out = (height, width)
         self._groups = groups
         kernel = self._kernel[1:] if self._one_d else self._kernel
         init = initializers.resolve(initializers.DEFAULT_WEIGHT)
@@ -111,11 +112,11 @@ class ConvolutionBase(BaseLayer):
 
     def _pad_sides(self) -> tuple[int, int, int, int]:
         """(top, bottom, left, right), PyTorch's asymmetric split for "same" (extra on the bottom/right)."""
-        if self._padding == "same":
+        if self._padding is None:
             top, bottom = same_padding(self._kernel[0], self._dilation[0])
             left, right = same_padding(self._kernel[1], self._dilation[1])
             return top, bottom, left, right
-        height, width = self._padding  # type: ignore[misc]
+        height, width = self._padding
         return height, height, width, width
 
     def _check_mode_padding(self) -> None:
@@ -144,7 +145,7 @@ class ConvolutionBase(BaseLayer):
             padded = pad(x.reshape(batch, channels, *self._size), self._sides, self.padding_mode, workspace)
             cols = workspace.array("cols", (self._groups, weight.shape[2], batch * self._out[0] * self._out[1]),
                                    self.dtype)
-            im2col(padded, self._kernel, self._stride, self._dilation, self._out, cols)  # type: ignore[arg-type]
+            im2col(padded, self._kernel, self._stride, self._dilation, self._out, cols)
             product = workspace.array("product", (self._groups, weight.shape[1], cols.shape[2]), self.dtype)
             np.matmul(weight, cols, out=product)
             product_nchw = product.reshape(out_channels, batch, *self._out).transpose(1, 0, 2, 3)
@@ -158,7 +159,7 @@ class ConvolutionBase(BaseLayer):
     def backward(self, grad: Array) -> Array:
         cols = self._cols
         if cols is None:
-            raise RuntimeError(f"{type(self).__name__}.backward needs a forward first (each forward serves one backward)")
+            raise RuntimeError(f"{type(self).__name__}.backward needs a forward first (one backward per forward)")
         self._cols = None
         batch, out_channels = grad.shape[0], grad.shape[1]
         weight = self._weight3()
@@ -172,10 +173,10 @@ class ConvolutionBase(BaseLayer):
             if self.skip_input_grad:
                 return None  # type: ignore[return-value]
             grad_cols = np.matmul(weight.transpose(0, 2, 1), grad3, out=cols)
-            channels = self.input_shape[0]  # type: ignore[index]
+            channels = built_shape(self)[0]
             top, bottom, left, right = self._sides
             padded_shape = (channels, batch, self._size[0] + top + bottom, self._size[1] + left + right)
             grad_padded = workspace.array("grad_padded", padded_shape, self.dtype)
-            col2im(grad_cols, self._kernel, self._stride, self._dilation, self._out, grad_padded)  # type: ignore[arg-type]
+            col2im(grad_cols, self._kernel, self._stride, self._dilation, self._out, grad_padded)
             grad_x = unpad(grad_padded, self._sides, self.padding_mode, self._size)
-        return grad_x.reshape(batch, *self.input_shape)  # type: ignore[misc]
+        return grad_x.reshape(batch, *built_shape(self))

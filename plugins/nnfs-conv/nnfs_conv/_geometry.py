@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nnfs_core.errors import ShapeError
 
-__all__ = ["conv_length", "pool_length", "same_padding", "check_rank", "check_batch", "AXES"]
+__all__ = ["built_shape", "conv_length", "pool_length", "same_padding", "check_rank", "check_batch", "AXES"]
 
 AXES = ("height", "width")
+
+
+def built_shape(layer: Any) -> tuple[int, ...]:
+    """The per-sample input shape ``layer`` was built for."""
+    if layer.input_shape is None:
+        raise RuntimeError(f"{type(layer).__name__} is not built; call build(input_shape, rng=..., dtype=...) or use "
+                           f"it in a Network")
+    return tuple(layer.input_shape)
 
 
 def check_rank(owner: str, input_shape: tuple[int, ...], layout: str) -> None:

@@ -26,7 +26,10 @@ NUMPY_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def window_view(x: Array, kernel: Pair, stride: Pair, dilation: Pair, out: Pair) -> Array:
-    """Read-only view (C, kh, kw, N, OH, OW) of x (N, C, H, W): ``[c, i, j, n, oh, ow] = x[n, c, i dh + oh sh, j dw + ow sw]``."""
+    """Read-only view (C, kh, kw, N, OH, OW) of x (N, C, H, W).
+
+    ``view[c, i, j, n, oh, ow] = x[n, c, i dh + oh sh, j dw + ow sw]``.
+    """
     stride_n, stride_c, stride_h, stride_w = x.strides
     return as_strided(
         x,

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_conv._args import as_ints, check_pool_padding, stored
-from nnfs_conv._geometry import AXES, check_batch, check_rank, pool_length
+from nnfs_conv._args import as_pair, check_pool_padding, stored
+from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank, pool_length
 from nnfs_conv._im2col import offset_slices, pad
 from nnfs_conv._workspace import Workspace
 from nnfs_core.protocols import Array, BaseLayer
@@ -38,16 +38,14 @@ class PoolBase(BaseLayer):
     _fill = 0.0  # what padding reads as (-inf for max pooling)
 
     def _store_geometry(self, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool) -> None:
-        owner = type(self).__name__
-        axes = 1 if self._one_d else 2
-        lead = (1,) * (2 - axes)
-        self._kernel = (*lead, *as_ints(owner, "kernel_size", kernel_size, axes))
-        step = kernel_size if stride is None else stride
-        self._stride = (*lead, *as_ints(owner, "stride", step, axes))
-        self._dilation = (*lead, *as_ints(owner, "dilation", dilation, axes))
-        self._padding = ((0,) * (2 - axes)) + as_ints(owner, "padding", padding, axes, minimum=0)
+        owner, one_d = type(self).__name__, self._one_d  # a 1-D layer is a 2-D one of height 1
+        self._kernel = as_pair(owner, "kernel_size", kernel_size, one_d=one_d)
+        self._stride = as_pair(owner, "stride", kernel_size if stride is None else stride, one_d=one_d)
+        self._dilation = as_pair(owner, "dilation", dilation, one_d=one_d)
+        self._padding = as_pair(owner, "padding", padding, one_d=one_d, minimum=0, lead=0)
         check_pool_padding(owner, self._kernel, self._dilation, self._padding)
-        self.kernel_size, self.stride, self.padding, self.dilation = map(stored, (kernel_size, stride, padding, dilation))
+        self.kernel_size, self.stride, self.dilation = stored(kernel_size), stored(stride), stored(dilation)
+        self.padding = stored(padding)
         self.ceil_mode = bool(ceil_mode)
 
     @property
@@ -57,20 +55,20 @@ class PoolBase(BaseLayer):
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         super().build(input_shape, rng=rng, dtype=dtype)
         owner = type(self).__name__
-        check_rank(owner, self.input_shape, self._layout)  # type: ignore[arg-type]
-        channels, *spatial = self.input_shape  # type: ignore[misc]
+        shape = built_shape(self)
+        check_rank(owner, shape, self._layout)
+        channels, *spatial = shape
         self._size = (1, spatial[0]) if self._one_d else (spatial[0], spatial[1])
-        self._out = tuple(
-            pool_length(owner, self.input_shape, "length" if self._one_d else AXES[axis], self._size[axis],  # type: ignore[arg-type]
-                        self._padding[axis], self._kernel[axis], self._stride[axis], self._dilation[axis],
-                        self.ceil_mode)
+        height, width = (
+            pool_length(owner, shape, "length" if self._one_d else AXES[axis], self._size[axis], self._padding[axis],
+                        self._kernel[axis], self._stride[axis], self._dilation[axis], self.ceil_mode)
             for axis in (0, 1)
         )
+        self._out = (height, width)
         # With ceil_mode the last window may reach past the padding: pad the far side enough for it.
-        self._sides = tuple(side for axis in (0, 1) for side in (
-            self._padding[axis],
-            max(self._padding[axis], (self._out[axis] - 1) * self._stride[axis] + self._span(axis)
-                - self._size[axis] - self._padding[axis])))
+        bottom, right = (max(self._padding[axis], (self._out[axis] - 1) * self._stride[axis] + self._span(axis)
+                             - self._size[axis] - self._padding[axis]) for axis in (0, 1))
+        self._sides = (self._padding[0], bottom, self._padding[1], right)
         self._disjoint = all(self._stride[axis] >= self._span(axis) for axis in (0, 1))
         self._tiles = self._disjoint and not any(self._sides) and all(
             self._stride[axis] == self._kernel[axis] == self._span(axis)  # no dilation gaps
@@ -91,7 +89,7 @@ class PoolBase(BaseLayer):
         """(index, strided slice) for each kernel offset, index = i kw + j as in PyTorch's row-major windows."""
         for i in range(self._kernel[0]):
             for j in range(self._kernel[1]):
-                rows, columns = offset_slices(i, j, self._stride, self._dilation, self._out)  # type: ignore[arg-type]
+                rows, columns = offset_slices(i, j, self._stride, self._dilation, self._out)
                 yield i * self._kernel[1] + j, array[:, :, rows, columns]
 
     def _pool(self, padded: Array, workspace: Workspace) -> Array:
@@ -104,8 +102,7 @@ class PoolBase(BaseLayer):
         check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
         batch, channels = x.shape[0], x.shape[1]
         with self._workspace.borrow() as workspace:
-            padded = pad(x.reshape(batch, channels, *self._size), self._sides, "zeros", workspace,  # type: ignore[arg-type]
-                         value=self._fill)
+            padded = pad(x.reshape(batch, channels, *self._size), self._sides, "zeros", workspace, value=self._fill)
             y = self._pool(padded, workspace)
         return y.reshape(batch, channels, self._out[1]) if self._one_d else y
 
@@ -123,7 +120,7 @@ class PoolBase(BaseLayer):
                 grad_padded.fill(0)
                 self._unpool(grad, grad_padded, workspace)
                 grad_x = np.ascontiguousarray(grad_padded[:, :, top:top + self._size[0], left:left + self._size[1]])
-        return grad_x.reshape(batch, *self.input_shape)  # type: ignore[misc]
+        return grad_x.reshape(batch, *built_shape(self))
 
     def _route(self, target: Array, values: Array, mask: Array | None = None, scratch: Array | None = None) -> None:
         """Write (disjoint windows) or add (overlapping ones) ``values`` (times ``mask``) into ``target``."""

@@ -6,8 +6,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnfs_conv._args import as_ints, stored
-from nnfs_conv._geometry import AXES, check_batch, check_rank
+from nnfs_conv._args import as_pair, stored
+from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank
 from nnfs_conv._im2col import col2im, im2col, pad
 from nnfs_conv._workspace import Workspace
 from nnfs_core._checks import check_int
@@ -55,11 +55,11 @@ class ConvTranspose2D(BaseLayer):
         self.groups = check_int(owner, "groups", groups)
         if self.out_channels % self.groups:
             raise ValueError(f"{owner}: out_channels ({out_channels}) must be divisible by groups ({groups})")
-        self._kernel = as_ints(owner, "kernel_size", kernel_size, 2)
-        self._stride = as_ints(owner, "stride", stride, 2)
-        self._dilation = as_ints(owner, "dilation", dilation, 2)
-        self._padding = as_ints(owner, "padding", padding, 2, minimum=0)
-        self._output_padding = as_ints(owner, "output_padding", output_padding, 2, minimum=0)
+        self._kernel = as_pair(owner, "kernel_size", kernel_size)
+        self._stride = as_pair(owner, "stride", stride)
+        self._dilation = as_pair(owner, "dilation", dilation)
+        self._padding = as_pair(owner, "padding", padding, minimum=0)
+        self._output_padding = as_pair(owner, "output_padding", output_padding, minimum=0)
         for extra, step, spacing in zip(self._output_padding, self._stride, self._dilation):
             if extra >= step and extra >= spacing:
                 raise ValueError(f"{owner}: output_padding {output_padding!r} must be smaller than the stride "
@@ -72,17 +72,19 @@ class ConvTranspose2D(BaseLayer):
         from nnfs_core import initializers
 
         super().build(input_shape, rng=rng, dtype=dtype)
+        shape = built_shape(self)
         owner = type(self).__name__
-        check_rank(owner, self.input_shape, "(C, H, W)")  # type: ignore[arg-type]
-        in_channels, height, width = self.input_shape  # type: ignore[misc]
+        check_rank(owner, shape, "(C, H, W)")
+        in_channels, height, width = shape
         if in_channels % self.groups:
             raise ShapeError(f"{owner} with groups={self.groups} needs input channels divisible by {self.groups}, "
                              f"got samples of shape {self.input_shape}")
         self._size = (height, width)
-        self._out = tuple(self._length(axis) for axis in (0, 1))
+        self._out = (self._length(0), self._length(1))
         # The uncropped output, tall enough for every scattered kernel and for the cropped window.
-        self._full = tuple(max((self._size[axis] - 1) * self._stride[axis] + self._span(axis),
-                               self._padding[axis] + self._out[axis]) for axis in (0, 1))
+        full_height, full_width = (max((self._size[axis] - 1) * self._stride[axis] + self._span(axis),
+                                       self._padding[axis] + self._out[axis]) for axis in (0, 1))
+        self._full = (full_height, full_width)
         init = initializers.resolve(initializers.DEFAULT_WEIGHT)
         weight_shape = (in_channels, self.out_channels // self.groups, *self._kernel)
         self.params = {"weight": init(weight_shape, rng=rng, dtype=self.dtype)}
@@ -124,7 +126,7 @@ class ConvTranspose2D(BaseLayer):
             cols = workspace.array("cols", (self.groups, weight.shape[2], x3.shape[2]), self.dtype)
             np.matmul(weight.transpose(0, 2, 1), x3, out=cols)
             full = workspace.array("full", (self.out_channels, batch, *self._full), self.dtype)
-            col2im(cols, self._kernel, self._stride, self._dilation, self._size, full)  # type: ignore[arg-type]
+            col2im(cols, self._kernel, self._stride, self._dilation, self._size, full)
             top, left = self._padding
             window = full[:, :, top:top + self._out[0], left:left + self._out[1]].transpose(1, 0, 2, 3)
             if self.use_bias:
@@ -145,7 +147,7 @@ class ConvTranspose2D(BaseLayer):
             padded = pad(np.asarray(grad, dtype=self.dtype), sides, "zeros", workspace)
             cols = workspace.array("cols", (self.groups, weight.shape[2], batch * self._size[0] * self._size[1]),
                                    self.dtype)
-            im2col(padded, self._kernel, self._stride, self._dilation, self._size, cols)  # type: ignore[arg-type]
+            im2col(padded, self._kernel, self._stride, self._dilation, self._size, cols)
             x3 = x_t.reshape(self.groups, weight.shape[1], -1)
             np.matmul(x3, cols.transpose(0, 2, 1), out=self.grads["weight"].reshape(weight.shape))
             if self.use_bias:
@@ -153,5 +155,5 @@ class ConvTranspose2D(BaseLayer):
             if self.skip_input_grad:
                 return None  # type: ignore[return-value]
             grad_t = np.matmul(weight, cols)
-        channels = self.input_shape[0]  # type: ignore[index]
+        channels = built_shape(self)[0]
         return np.ascontiguousarray(grad_t.reshape(channels, batch, *self._size).transpose(1, 0, 2, 3))
