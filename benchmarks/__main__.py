@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    machine = runner.machine(args.contenders, args.threads)
+    machine = runner.machine(args.contenders, sizes, args.threads)
     children = [name for name in args.workloads if name != "startup"]
     results = runner.run_workloads(children, args.contenders, sizes, args.repeats, args.threads, log)
     start = runner.startup(sizes.startup_runs, args.threads) if "startup" in args.workloads else None

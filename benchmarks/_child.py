@@ -81,16 +81,16 @@ def _layers(contender: Any, sizes: workloads.Sizes) -> dict[str, Any]:
     return {"layers": results}
 
 
-def _machine(name: str, contender: Any) -> dict[str, Any]:
+def _machine(name: str, contender: Any, sizes: workloads.Sizes) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if name == "numpy":
         import numpy
 
-        result.update(contender.machine_rates(), numpy_version=numpy.__version__)
+        result.update(contender.machine_rates(sizes.sgemm_size, sizes.copy_mib), numpy_version=numpy.__version__)
     elif name == "torch":
         import torch
 
-        result.update(torch_sgemm_gflops=contender.matmul_gflops(), torch_version=torch.__version__,
+        result.update(torch_sgemm_gflops=contender.matmul_gflops(sizes.sgemm_size), torch_version=torch.__version__,
                       torch_threads=torch.get_num_threads())
     try:
         from threadpoolctl import threadpool_info
@@ -110,7 +110,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     if reason:
         return {"skipped": reason}
     if workload == "machine":
-        return _machine(name, contender)
+        return _machine(name, contender, sizes)
     if workload == "mlp_train":
         return _train(contender, "mlp", sizes.mlp_samples, sizes.mlp_epochs)
     if workload == "cnn_train":

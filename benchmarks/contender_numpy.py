@@ -72,14 +72,14 @@ def layer_step(case: LayerCase) -> Callable[[], Any]:
     return batch_norm
 
 
-def machine_rates(size: int = 2048, runs: int = 5) -> dict[str, float]:
+def machine_rates(size: int = 2048, copy_mib: int = 128, runs: int = 5) -> dict[str, float]:
     """NumPy's sgemm rate (a large float32 matmul) and its copy bandwidth, best of ``runs``."""
     import time
 
     rng = np.random.default_rng(SEED)
     a, b = rng.random((size, size), dtype=np.float32), rng.random((size, size), dtype=np.float32)
     out = np.empty_like(a)
-    source = rng.random(32 * 2**20, dtype=np.float32)
+    source = rng.random(copy_mib * 2**18, dtype=np.float32)
     target = np.empty_like(source)
 
     def best(run: Callable[[], Any]) -> float:
@@ -93,4 +93,5 @@ def machine_rates(size: int = 2048, runs: int = 5) -> dict[str, float]:
 
     gemm = best(lambda: np.matmul(a, b, out=out))
     copy = best(lambda: np.copyto(target, source))
-    return {"sgemm_gflops": 2.0 * size**3 / gemm / 1e9, "copy_gbytes_per_s": 2.0 * source.nbytes / copy / 1e9}
+    return {"sgemm_gflops": 2.0 * size**3 / gemm / 1e9, "sgemm_size": size,
+            "copy_gbytes_per_s": 2.0 * source.nbytes / copy / 1e9, "copy_mib": copy_mib}

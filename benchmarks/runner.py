@@ -85,7 +85,7 @@ def _brief(result: dict[str, Any]) -> str:
     return ""
 
 
-def machine(contenders: list[str], threads: int) -> dict[str, Any]:
+def machine(contenders: list[str], sizes: workloads.Sizes, threads: int) -> dict[str, Any]:
     """CPU, versions, BLAS (threadpoolctl), NumPy's sgemm rate and copy bandwidth, PyTorch's sgemm rate."""
     info: dict[str, Any] = {"cpu": _cpu_model(), "logical_cpus": os.cpu_count(), "threads": threads,
                             "python": platform.python_version(), "platform": platform.platform(),
@@ -94,7 +94,7 @@ def machine(contenders: list[str], threads: int) -> dict[str, Any]:
                                              ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}}
     for contender in ("numpy", "torch"):
         if contender in contenders:
-            info[contender] = run_child(contender, "machine", workloads.QUICK, threads)
+            info[contender] = run_child(contender, "machine", sizes, threads)
     return info
 
 

@@ -108,8 +108,10 @@ def machine_lines(machine: dict[str, Any]) -> list[str]:
             lines.append(f"- PyTorch side: {pool.get('internal_api')} {pool.get('version')}, "
                          f"{pool.get('num_threads')} threads")
     if "sgemm_gflops" in numpy_info:
-        lines.append(f"- NumPy sgemm (2048^3 matmul, best of 5): {numpy_info['sgemm_gflops']:.0f} GFLOP/s; copy "
-                     f"bandwidth {numpy_info['copy_gbytes_per_s']:.1f} GB/s")
+        size = numpy_info["sgemm_size"]
+        lines.append(f"- NumPy sgemm ({size}x{size} float32 matmul, best of 5): {numpy_info['sgemm_gflops']:.0f} "
+                     f"GFLOP/s; copy bandwidth ({numpy_info['copy_mib']} MiB, read + write): "
+                     f"{numpy_info['copy_gbytes_per_s']:.1f} GB/s")
     if "torch_sgemm_gflops" in torch_info:
         lines.append(f"- PyTorch sgemm (same matmul): {torch_info['torch_sgemm_gflops']:.0f} GFLOP/s")
     env = machine.get("openblas_env", {})
@@ -119,9 +121,10 @@ def machine_lines(machine: dict[str, Any]) -> list[str]:
 
 
 def render(summary: dict[str, Any]) -> str:
-    parts = ["## Machine", "\n".join(machine_lines(summary["machine"])),
-             "## Throughput (median samples/s; ratio nnfs/other, median (min-max) over repeats)",
-             throughput_table(summary)]
+    parts = ["## Machine", "\n".join(machine_lines(summary["machine"]))]
+    if summary["throughput"]:
+        parts += ["## Throughput (median samples/s; ratio nnfs/other, median (min-max) over repeats)",
+                  throughput_table(summary)]
     if summary["layers"] and "layers" in summary["raw"]:
         parts += ["## Per layer (median ms per forward+backward)", layers_table(summary)]
     if summary.get("startup"):

@@ -44,6 +44,8 @@ class Sizes:
     layer_batch: int = BATCH_SIZE
     layer_iterations: int = 15
     startup_runs: int = 7
+    sgemm_size: int = 2048
+    copy_mib: int = 128
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -52,7 +54,7 @@ class Sizes:
 FULL = Sizes()
 QUICK = Sizes(mlp_samples=512, mlp_epochs=1, cnn_samples=128, cnn_epochs=1, predict_mlp_samples=512,
               predict_cnn_samples=128, predict_passes=1, memory_samples=1_024, layer_batch=8, layer_iterations=2,
-              startup_runs=2)
+              startup_runs=2, sgemm_size=256, copy_mib=8)
 
 
 def mlp_data(samples: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:

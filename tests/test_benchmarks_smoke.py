@@ -1,0 +1,77 @@
+"""The benchmark suite (``python -m benchmarks``) runs end to end at tiny sizes, so that it cannot rot.
+
+No figure is checked here - timing has no place in the test suite; docs/benchmarks.md has the figures.
+The reference test checks that the hand-written NumPy networks compute what PyTorch computes, so that
+the suite compares like with like.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_run_prints_the_tables_and_writes_the_summary(tmp_path):
+    summary_path = tmp_path / "bench.json"
+    command = [sys.executable, "-m", "benchmarks", "--quick", "--repeats", "1", "--threads", "1",
+               "--contenders", "nnfs,numpy", "--workloads", "mlp_train,cnn_predict,memory,layers,startup",
+               "--json", str(summary_path)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    for heading in ("## Machine", "## Throughput", "## Per layer", "## Start-up", "## Goals"):
+        assert heading in done.stdout
+    summary = json.loads(summary_path.read_text())
+    training = summary["throughput"]["mlp_train"]
+    assert training["nnfs"]["samples_per_s"]["median"] > 0, training["nnfs"]["note"]
+    assert training["numpy"]["samples_per_s"]["median"] > 0, training["numpy"]["note"]
+    assert summary["ratios"]["mlp_train"]["numpy"]["median"] > 0
+    assert summary["layers"]["dense"]["nnfs"]["ms"]["median"] > 0
+    assert summary["startup"]["packs_imported_by_import"] == []
+    assert {goal["goal"] for goal in summary["goals"]} >= {"mlp_train: nnfs >= 0.9x numpy",
+                                                             "import nnfs_core < 150 ms"}
+
+
+def test_unknown_names_are_refused():
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--contenders", "nnfs,jax"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "unknown contender jax" in done.stderr
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+def test_numpy_reference_trains_like_pytorch(kind, monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import contender_torch, numpy_reference
+
+    rng = np.random.default_rng(0)
+    net = numpy_reference.mlp(rng, 16) if kind == "mlp" else numpy_reference.cnn(rng, 16)
+    model, _, _ = contender_torch.build(kind)
+    with torch.no_grad():
+        for theirs, ours in zip(model.parameters(), net["params"]):
+            theirs.copy_(torch.from_numpy(ours))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    shape = (784,) if kind == "mlp" else (1, 28, 28)
+    x, y = rng.random((48, *shape), dtype=np.float32), rng.integers(0, 10, 48)
+    step = numpy_reference.mlp_step if kind == "mlp" else numpy_reference.cnn_step
+    for start in (0, 16, 32):  # momentum is only exercised from the second step on
+        xb, yb = x[start : start + 16], y[start : start + 16]
+        ours, _ = step(net, xb, yb, 0.01, 0.9)
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(xb)), torch.from_numpy(yb))
+        loss.backward()
+        optimizer.step()
+        assert ours == pytest.approx(loss.item(), rel=1e-5)
+    for theirs, ours in zip(model.parameters(), net["params"]):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-4, atol=1e-6)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(numpy_reference.predict(net, x), expected, rtol=1e-4, atol=1e-5)
