@@ -99,7 +99,7 @@ def unpad(grad: Array, sides: tuple[int, int, int, int], mode: str, size: Pair) 
         grad = _fold(grad, 3, left, right, size[1], mode)
         top = left = 0
     window = grad[:, :, top:top + size[0], left:left + size[1]]
-    return np.ascontiguousarray(window.transpose(1, 0, 2, 3))
+    return np.array(window.transpose(1, 0, 2, 3), order="C", copy=True)  # never a view of the workspace
 
 
 def _fold(grad: Array, axis: int, before: int, after: int, size: int, mode: str) -> Array:

@@ -119,7 +119,7 @@ class PoolBase(BaseLayer):
                 grad_padded = workspace.array("grad_padded", shape, self.dtype)
                 grad_padded.fill(0)
                 self._unpool(grad, grad_padded, workspace)
-                grad_x = np.ascontiguousarray(grad_padded[:, :, top:top + self._size[0], left:left + self._size[1]])
+                grad_x = grad_padded[:, :, top:top + self._size[0], left:left + self._size[1]].copy()
         return grad_x.reshape(batch, *built_shape(self))
 
     def _route(self, target: Array, values: Array, mask: Array | None = None, scratch: Array | None = None) -> None:

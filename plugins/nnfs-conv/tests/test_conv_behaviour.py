@@ -1,0 +1,171 @@
+"""dtype, input safety, batch size 1, buffer reuse, skip_input_grad: over every registered layer where it applies."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+import numpy as np
+import pytest
+
+from nnfs_conv import Conv2D, ConvTranspose2D, MaxPool2D
+
+
+def test_conv_float32_stays_float32_in_forward_and_backward(conv_name, conv_cases, conv_build):
+    rng = np.random.default_rng(0)
+    for config, shape in conv_cases(conv_name, 4, seed=5):
+        layer = conv_build(conv_name, config, shape, np.float32)
+        x = rng.standard_normal((3, *shape)).astype(np.float32)
+        y = layer.forward(x, training=True)
+        grad = layer.backward(np.ones_like(y))
+        assert y.dtype == np.float32 and grad.dtype == np.float32, config
+        assert all(value.dtype == np.float32 for value in [*layer.params.values(), *layer.grads.values()]), config
+
+
+def test_conv_float32_matches_float64(conv_name, conv_cases, conv_build):
+    rng = np.random.default_rng(1)
+    for config, shape in conv_cases(conv_name, 3, seed=6):
+        single, double = conv_build(conv_name, config, shape, np.float32), conv_build(conv_name, config, shape)
+        x = rng.standard_normal((2, *shape))
+        y32, y64 = single.forward(x.astype(np.float32)), double.forward(x)
+        g = rng.standard_normal(y64.shape)
+        np.testing.assert_allclose(y32, y64, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(single.backward(g.astype(np.float32)), double.backward(g), rtol=1e-4, atol=1e-4)
+
+
+def test_conv_inputs_and_incoming_gradients_are_not_modified(conv_name, conv_cases, conv_build):
+    rng = np.random.default_rng(2)
+    for config, shape in conv_cases(conv_name, 4, seed=7):
+        layer = conv_build(conv_name, config, shape)
+        x = rng.standard_normal((2, *shape))
+        x_before = x.copy()
+        y = layer.forward(x, training=True)
+        g = rng.standard_normal(y.shape)
+        g_before = g.copy()
+        layer.backward(g)
+        assert np.array_equal(x, x_before) and np.array_equal(g, g_before), config
+
+
+def test_conv_batch_of_one_sample_equals_that_sample_in_a_batch(conv_name, conv_cases, conv_build):
+    rng = np.random.default_rng(3)
+    for config, shape in conv_cases(conv_name, 3, seed=8):
+        layer = conv_build(conv_name, config, shape)
+        x = rng.standard_normal((3, *shape))
+        y = layer.forward(x)
+        g = rng.standard_normal(y.shape)
+        dx = layer.backward(g)
+        one = layer.forward(x[1:2])
+        assert one.shape == (1, *y.shape[1:])
+        np.testing.assert_allclose(one, y[1:2], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(layer.backward(g[1:2]), dx[1:2], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_conv_outputs_are_fresh_arrays_not_reused_buffers(conv_name, conv_cases, conv_build, batch):
+    """A reused buffer may never leak out: the output of one batch survives the next forward."""
+    rng = np.random.default_rng(4)
+    config, shape = conv_cases(conv_name, 1, seed=9)[0]
+    layer = conv_build(conv_name, config, shape)
+    first = layer.forward(rng.standard_normal((batch, *shape)))
+    kept = first.copy()
+    grad = layer.backward(np.ones_like(first))
+    grad_kept = grad.copy()
+    layer.forward(rng.standard_normal((batch, *shape)))
+    layer.backward(np.full_like(first, 3.0))
+    assert np.array_equal(first, kept) and np.array_equal(grad, grad_kept)
+
+
+def conv_buffers(layer):
+    return {name: array for name, array in layer._workspace._arrays.items()}
+
+
+def test_conv_buffers_are_reused_for_batches_of_one_shape_and_bounded():
+    layer = Conv2D(8, 3, padding=1)
+    layer.build((4, 10, 10), rng=np.random.default_rng(0), dtype=np.float32)
+    x = np.ones((16, 4, 10, 10), np.float32)
+    layer.backward(layer.forward(x))
+    before = conv_buffers(layer)
+    assert before["cols"].shape == (1, 4 * 9, 16 * 100)
+    for _ in range(3):
+        layer.backward(layer.forward(x))
+    assert all(conv_buffers(layer)[name] is array for name, array in before.items())
+    smaller = np.ones((5, 4, 10, 10), np.float32)
+    layer.backward(layer.forward(smaller))
+    after = conv_buffers(layer)
+    assert set(after) == set(before)  # one array per purpose: the last shape replaces the one before
+    assert after["cols"].shape == (1, 36, 500)
+    assert layer._workspace.nbytes() < sum(array.nbytes for array in before.values())
+
+
+def test_conv_the_column_buffer_is_the_only_column_sized_array_of_a_step():
+    layer = Conv2D(8, 3, padding=1)
+    layer.build((4, 10, 10), rng=np.random.default_rng(0), dtype=np.float32)
+    x = np.ones((16, 4, 10, 10), np.float32)
+    layer.backward(layer.forward(x))
+    column_bytes = 4 * 9 * 16 * 100 * 4
+    sizes = sorted(array.nbytes for array in conv_buffers(layer).values())
+    assert sizes[-1] == column_bytes and sizes[-2] < column_bytes
+
+
+def test_conv_pool_buffers_are_reused():
+    layer = MaxPool2D(3, stride=2, padding=1)
+    layer.build((2, 9, 9), rng=np.random.default_rng(0), dtype=np.float32)
+    x = np.random.default_rng(0).standard_normal((4, 2, 9, 9)).astype(np.float32)
+    layer.backward(layer.forward(x))
+    before = conv_buffers(layer)
+    layer.backward(layer.forward(x))
+    assert before and all(conv_buffers(layer)[name] is array for name, array in before.items())
+
+
+@pytest.mark.parametrize("make", [lambda: Conv2D(3, 3), lambda: ConvTranspose2D(3, 3, stride=2)])
+def test_conv_skip_input_grad_fills_parameter_gradients_and_returns_none(make):
+    full, skipping = make(), make()
+    for layer in (full, skipping):
+        layer.build((2, 6, 6), rng=np.random.default_rng(0), dtype=np.float64)
+    skipping.skip_input_grad = True
+    x = np.random.default_rng(1).standard_normal((3, 2, 6, 6))
+    g = np.random.default_rng(2).standard_normal(full.forward(x).shape)
+    assert full.backward(g) is not None
+    skipping.forward(x)
+    assert skipping.backward(g) is None
+    for name in full.params:
+        np.testing.assert_array_equal(full.grads[name], skipping.grads[name])
+
+
+def test_conv_backward_needs_its_own_forward():
+    layer = Conv2D(2, 3)
+    layer.build((1, 5, 5), rng=np.random.default_rng(0), dtype=np.float64)
+    with pytest.raises(RuntimeError, match="needs a forward first"):
+        layer.backward(np.ones((1, 2, 3, 3)))
+    layer.backward(layer.forward(np.ones((1, 1, 5, 5))))
+    with pytest.raises(RuntimeError, match="one backward per forward"):
+        layer.backward(np.ones((1, 2, 3, 3)))
+
+
+def test_conv_concurrent_inference_gives_the_sequential_results():
+    layer = Conv2D(16, 3, padding=1)
+    layer.build((8, 16, 16), rng=np.random.default_rng(0), dtype=np.float32)
+    batches = [np.random.default_rng(seed).standard_normal((32, 8, 16, 16)).astype(np.float32) for seed in range(4)]
+    expected = [layer.forward(batch) for batch in batches]
+    results: dict[int, list[np.ndarray]] = {}
+
+    def run(index: int) -> None:
+        results[index] = [layer.forward(batches[index]) for _ in range(10)]
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for index in range(4):
+        for y in results[index]:
+            np.testing.assert_array_equal(y, expected[index])
+
+
+def test_conv_a_deep_copy_shares_no_buffers():
+    layer = Conv2D(2, 3)
+    layer.build((1, 5, 5), rng=np.random.default_rng(0), dtype=np.float64)
+    layer.forward(np.ones((2, 1, 5, 5)))
+    twin = copy.deepcopy(layer)
+    assert twin._workspace is not layer._workspace and not twin._workspace._arrays
+    np.testing.assert_array_equal(twin.forward(np.ones((2, 1, 5, 5))), layer.forward(np.ones((2, 1, 5, 5))))
