@@ -21,7 +21,8 @@ import numpy as np
 from nnfs_core import Network
 
 LAYERS = [
-    {"name": "conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, "relu", {"name": "max_pool2d", "kernel_size": 2},
+    {"name": "conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, "relu",
+    {"name": "max_pool2d", "kernel_size": 2},
     {"name": "conv2d", "out_channels": 16, "kernel_size": 5}, "relu", {"name": "max_pool2d", "kernel_size": 2},
     "flatten", {"name": "dense", "output_size": 120}, "relu", {"name": "dense", "output_size": 84}, "relu",
     {"name": "dense", "output_size": 10},
@@ -84,7 +85,7 @@ def main() -> None:
         from threadpoolctl import threadpool_limits
 
         limits = threadpool_limits(args.threads)
-        blas = "threadpoolctl: BLAS limited to %d threads" % args.threads
+        blas = f"threadpoolctl: BLAS limited to {args.threads} threads"
     except ImportError:
         blas = "threadpoolctl not installed: BLAS uses its default thread count"
     rng = np.random.default_rng(0)

@@ -7,7 +7,6 @@ import threading
 
 import numpy as np
 import pytest
-
 from nnfs_conv import Conv2D, ConvTranspose2D, MaxPool2D
 
 

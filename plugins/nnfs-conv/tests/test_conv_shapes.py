@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from nnfs_conv import (
     AdaptiveAvgPool2D,
     AvgPool2D,
@@ -18,6 +17,7 @@ from nnfs_conv import (
     UpSampling2D,
     ZeroPad2D,
 )
+
 from nnfs_core.errors import ShapeError
 
 
