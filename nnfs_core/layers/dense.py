@@ -86,7 +86,7 @@ class Dense(BaseLayer):
         grad_2d = grad.reshape(-1, grad.shape[-1])
         np.matmul(grad_2d.T, x.reshape(-1, x.shape[-1]), out=self.grads["weight"])
         if self.use_bias:
-            np.sum(grad_2d, axis=0, out=self.grads["bias"])
+            grad_2d.sum(axis=0, out=self.grads["bias"])  # the method skips np.sum's Python wrapper
         if self.skip_input_grad:
             return None  # type: ignore[return-value]
         return grad @ self.params["weight"]
