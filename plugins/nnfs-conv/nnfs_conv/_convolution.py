@@ -12,7 +12,9 @@ Backward, with g = d loss / d y rearranged to (G, Og, N OH OW)::
 
 The forward's column buffer is kept for backward and then reused for ``weight^T @ g``, so one training
 step holds a single column buffer. That buffer serves one backward per forward (as PyTorch frees a
-graph's saved tensors after backward).
+graph's saved tensors after backward). With stride 1, ``weight^T @ g`` is computed on rows of the padded
+width (g padded with zero columns) so that col2im adds long contiguous runs (see ``col2im_rows``); the
+buffer is sized for that.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 
 from nnfs_conv._args import as_pair, conv_padding, stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank, conv_length, same_padding
-from nnfs_conv._im2col import NUMPY_MODES, col2im, im2col, pad, unpad
+from nnfs_conv._im2col import NUMPY_MODES, col2im, col2im_rows, im2col, pad, unpad
 from nnfs_conv._workspace import Workspace
 from nnfs_core._checks import check_choice
 from nnfs_core.errors import ShapeError
@@ -97,6 +99,9 @@ class ConvolutionBase(BaseLayer):
         )
         self._out = (height, width)
         self._groups = groups
+        top, bottom, left, right = self._sides
+        self._padded = (self._size[0] + top + bottom, self._size[1] + left + right)
+        self._rows_wide = self._stride == (1, 1)  # see col2im_rows
         kernel = self._kernel[1:] if self._one_d else self._kernel
         init = initializers.resolve(initializers.DEFAULT_WEIGHT)
         weight_shape = (out_channels, in_channels // groups, *kernel)
@@ -143,18 +148,24 @@ class ConvolutionBase(BaseLayer):
         y = np.empty((batch, out_channels, *self._out), dtype=self.dtype)
         with self._workspace.borrow() as workspace:
             padded = pad(x.reshape(batch, channels, *self._size), self._sides, self.padding_mode, workspace)
-            cols = workspace.array("cols", (self._groups, weight.shape[2], batch * self._out[0] * self._out[1]),
-                                   self.dtype)
+            cols = self._columns(workspace, batch, self._out[1])
             im2col(padded, self._kernel, self._stride, self._dilation, self._out, cols)
-            product = workspace.array("product", (self._groups, weight.shape[1], cols.shape[2]), self.dtype)
-            np.matmul(weight, cols, out=product)
-            product_nchw = product.reshape(out_channels, batch, *self._out).transpose(1, 0, 2, 3)
+            product = workspace.array("output_t", (out_channels, batch, *self._out), self.dtype)
+            np.matmul(weight, cols, out=product.reshape(self._groups, weight.shape[1], -1))
+            product_nchw = product.transpose(1, 0, 2, 3)
             if self.use_bias:
                 np.add(product_nchw, self.params["bias"][:, None, None], out=y)
             else:
                 np.copyto(y, product_nchw)
         self._cols = cols
         return y.reshape(batch, out_channels, self._out[1]) if self._one_d else y
+
+    def _columns(self, workspace: Workspace, batch: int, width: int) -> Array:
+        """The column buffer viewed as (G, Cg kh kw, N OH width); its size allows width = padded width."""
+        rows = self.params["weight"][0].size * self._groups
+        widest = self._padded[1] if self._rows_wide else self._out[1]
+        buffer = workspace.array("cols", (rows * batch * self._out[0] * widest,), self.dtype)
+        return buffer[:rows * batch * self._out[0] * width].reshape(self._groups, rows // self._groups, -1)
 
     def backward(self, grad: Array) -> Array:
         cols = self._cols
@@ -164,7 +175,7 @@ class ConvolutionBase(BaseLayer):
         batch, out_channels = grad.shape[0], grad.shape[1]
         weight = self._weight3()
         with self._workspace.borrow() as workspace:
-            grad_t = workspace.array("grad_t", (out_channels, batch, *self._out), self.dtype)
+            grad_t = workspace.array("output_t", (out_channels, batch, *self._out), self.dtype)
             np.copyto(grad_t, grad.reshape(batch, out_channels, *self._out).transpose(1, 0, 2, 3))
             grad3 = grad_t.reshape(weight.shape[0], weight.shape[1], -1)
             np.matmul(grad3, cols.transpose(0, 2, 1), out=self.grads["weight"].reshape(weight.shape))
@@ -172,11 +183,23 @@ class ConvolutionBase(BaseLayer):
                 np.sum(grad_t.reshape(out_channels, -1), axis=1, out=self.grads["bias"])
             if self.skip_input_grad:
                 return None  # type: ignore[return-value]
-            grad_cols = np.matmul(weight.transpose(0, 2, 1), grad3, out=cols)
-            channels = built_shape(self)[0]
-            top, bottom, left, right = self._sides
-            padded_shape = (channels, batch, self._size[0] + top + bottom, self._size[1] + left + right)
-            grad_padded = workspace.array("grad_padded", padded_shape, self.dtype)
-            col2im(grad_cols, self._kernel, self._stride, self._dilation, self._out, grad_padded)
+            grad_padded = self._grad_padded(workspace, grad_t, weight)
             grad_x = unpad(grad_padded, self._sides, self.padding_mode, self._size)
         return grad_x.reshape(batch, *built_shape(self))
+
+    def _grad_padded(self, workspace: Workspace, grad_t: Array, weight: Array) -> Array:
+        """d loss / d padded input, (C, N, Hp, Wp): col2im(weight^T @ g), the column buffer reused."""
+        channels, batch = built_shape(self)[0], grad_t.shape[1]
+        if not self._rows_wide:
+            grad_cols = np.matmul(weight.transpose(0, 2, 1), grad_t.reshape(weight.shape[0], weight.shape[1], -1),
+                                  out=self._columns(workspace, batch, self._out[1]))
+            grad_padded = workspace.array("grad_padded", (channels, batch, *self._padded), self.dtype)
+            return col2im(grad_cols, self._kernel, self._stride, self._dilation, self._out, grad_padded)
+        pitch = self._padded[1]
+        wide = workspace.array("grad_wide", (grad_t.shape[0], batch, self._out[0], pitch), self.dtype, fill=0.0)
+        wide[:, :, :, :self._out[1]] = grad_t  # the columns beyond OW stay zero
+        grad_cols = np.matmul(weight.transpose(0, 2, 1), wide.reshape(weight.shape[0], weight.shape[1], -1),
+                              out=self._columns(workspace, batch, pitch))
+        flat = workspace.array("grad_padded", (channels, batch, (self._padded[0] + 1) * pitch), self.dtype)
+        col2im_rows(grad_cols, self._kernel, self._dilation, self._out[0], pitch, flat)
+        return flat[:, :, :self._padded[0] * pitch].reshape(channels, batch, *self._padded)
