@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import statistics
 import time
+from typing import Any
 
 import numpy as np
 
@@ -29,14 +30,17 @@ LAYERS = [
 ]
 
 
-def timed(step, warmup: int, repeat: int) -> list[float]:
+def timed(steps: dict[str, Any], warmup: int, repeat: int) -> dict[str, list[float]]:
+    """Run the steps in turn (interleaved, so that both see the same machine load); seconds per step."""
     for _ in range(warmup):
-        step()
-    times = []
+        for step in steps.values():
+            step()
+    times: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(repeat):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
     return times
 
 
@@ -92,22 +96,25 @@ def main() -> None:
     x = rng.random((args.batch, 1, 28, 28), dtype=np.float32)
     y = rng.integers(0, 10, args.batch)
     net = Network(layers=LAYERS, loss="cross_entropy", optimizer="sgd", seed=0).build((1, 28, 28))
-    with limits:
-        ours = timed(nnfs_step(net, x, y), args.warmup, args.repeat)
-        print(f"{blas}; numpy {np.__version__}")
-        print(f"nnfs  forward+backward, batch {args.batch}: median {statistics.median(ours) * 1e3:7.2f} ms  "
-              f"(min {min(ours) * 1e3:.2f})")
-        try:
-            import torch
-        except ImportError:
-            print("torch not installed: no comparison")
-            return
+    steps = {"nnfs": nnfs_step(net, x, y)}
+    try:
+        import torch
+
         torch.set_num_threads(args.threads)
-        model = torch_model(net, torch)
-        theirs = timed(torch_step(model, torch.from_numpy(x), torch.from_numpy(y), torch), args.warmup, args.repeat)
-    print(f"torch forward+backward, batch {args.batch}: median {statistics.median(theirs) * 1e3:7.2f} ms  "
-          f"(min {min(theirs) * 1e3:.2f}); torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"ratio nnfs / torch (medians): {statistics.median(ours) / statistics.median(theirs):.2f}")
+        steps["torch"] = torch_step(torch_model(net, torch), torch.from_numpy(x), torch.from_numpy(y), torch)
+        versions = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    except ImportError:
+        versions = "torch not installed: no comparison"
+    with limits:
+        times = timed(steps, args.warmup, args.repeat)
+    print(f"{blas}; numpy {np.__version__}; {versions}")
+    for name, values in times.items():
+        print(f"{name:5} forward+backward, batch {args.batch}: median {statistics.median(values) * 1e3:7.2f} ms, "
+              f"min {min(values) * 1e3:7.2f} ms over {len(values)} steps")
+    if "torch" in times:
+        median = statistics.median(times["nnfs"]) / statistics.median(times["torch"])
+        best = min(times["nnfs"]) / min(times["torch"])
+        print(f"ratio nnfs / torch: {median:.2f} (medians), {best:.2f} (minima)")
 
 
 if __name__ == "__main__":
