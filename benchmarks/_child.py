@@ -19,12 +19,13 @@ from benchmarks import workloads
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    """Peak resident set size in MB (10^6 bytes, as the memory goal is stated); ru_maxrss is in KiB on Linux."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
 
 
 def _current_rss_mb() -> float:
     with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 def _train(contender: Any, kind: str, samples: int, epochs: int) -> dict[str, Any]:
@@ -56,7 +57,7 @@ def _memory(contender: Any, samples: int) -> dict[str, Any]:
     model = contender.build("mlp")
     before = _current_rss_mb()
     x, y = workloads.mlp_data(samples)
-    dataset_mb = (x.nbytes + y.nbytes) / 2**20
+    dataset_mb = (x.nbytes + y.nbytes) / 1e6
     start = time.perf_counter()
     contender.train(model, x, y, 1)
     seconds = time.perf_counter() - start
@@ -84,14 +85,12 @@ def _layers(contender: Any, sizes: workloads.Sizes) -> dict[str, Any]:
 def _machine(name: str, contender: Any, sizes: workloads.Sizes) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if name == "numpy":
-        import numpy
-
-        result.update(contender.machine_rates(sizes.sgemm_size, sizes.copy_mib), numpy_version=numpy.__version__)
+        result.update(contender.machine_rates(sizes.sgemm_size, sizes.copy_mib))
     elif name == "torch":
         import torch
 
         result.update(torch_sgemm_gflops=contender.matmul_gflops(sizes.sgemm_size), torch_version=torch.__version__,
-                      torch_threads=torch.get_num_threads())
+                      torch_threads=torch.get_num_threads(), torch_build=contender.build_info())
     try:
         from threadpoolctl import threadpool_info
 

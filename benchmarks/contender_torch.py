@@ -122,3 +122,18 @@ def matmul_gflops(size: int = 2048, runs: int = 5) -> float:
         torch.matmul(a, b, out=out)
         best = min(best, time.perf_counter() - start)
     return 2.0 * size**3 / best / 1e9
+
+
+def build_info() -> str:
+    """PyTorch's BLAS and CPU kernels, from its build configuration (threadpoolctl does not see MKL in it)."""
+    import re
+
+    shown = _torch().__config__.show()
+    blas = re.search(r"BLAS_INFO=(\w+)", shown)
+    capability = re.search(r"CPU capability usage: (\w+)", shown)
+    mkl = re.search(r"Math Kernel Library Version ([\w.]+)", shown)
+    onednn = re.search(r"MKL-DNN (v[\w.]+)", shown)
+    return ", ".join(filter(None, [
+        f"BLAS {blas.group(1)}" if blas else None, f"MKL {mkl.group(1)}" if mkl else None,
+        f"oneDNN {onednn.group(1)}" if onednn else None, f"CPU kernels {capability.group(1)}" if capability else None,
+    ]))

@@ -87,7 +87,10 @@ def _brief(result: dict[str, Any]) -> str:
 
 def machine(contenders: list[str], sizes: workloads.Sizes, threads: int) -> dict[str, Any]:
     """CPU, versions, BLAS (threadpoolctl), NumPy's sgemm rate and copy bandwidth, PyTorch's sgemm rate."""
+    import numpy
+
     info: dict[str, Any] = {"cpu": _cpu_model(), "logical_cpus": os.cpu_count(), "threads": threads,
+                            "numpy_version": numpy.__version__,
                             "python": platform.python_version(), "platform": platform.platform(),
                             "load_average_before": list(os.getloadavg()),
                             "openblas_env": {key: os.environ.get(key) for key in

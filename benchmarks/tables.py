@@ -97,16 +97,14 @@ def machine_lines(machine: dict[str, Any]) -> list[str]:
     load = ", ".join(f"{value:.2f}" for value in machine["load_average_before"])
     lines = [f"- CPU: {machine['cpu']}, {machine['logical_cpus']} logical CPUs; {machine['threads']} thread(s) "
              f"per contender; load average (1, 5, 15 min) before the run: {load}",
-             f"- Python {machine['python']}, NumPy {numpy_info.get('numpy_version', '?')}, "
+             f"- Python {machine['python']}, NumPy {machine['numpy_version']}, "
              f"PyTorch {torch_info.get('torch_version', 'absent')}"]
     for pool in numpy_info.get("threadpools") or []:
         if isinstance(pool, dict):
             lines.append(f"- NumPy BLAS: {pool.get('internal_api')} {pool.get('version')}, kernel "
                          f"{pool.get('architecture')}, {pool.get('num_threads')} threads")
-    for pool in torch_info.get("threadpools") or []:
-        if isinstance(pool, dict) and pool.get("internal_api") != "openblas":
-            lines.append(f"- PyTorch side: {pool.get('internal_api')} {pool.get('version')}, "
-                         f"{pool.get('num_threads')} threads")
+    if torch_info.get("torch_build"):
+        lines.append(f"- PyTorch: {torch_info['torch_build']}; torch.get_num_threads() = {torch_info['torch_threads']}")
     if "sgemm_gflops" in numpy_info:
         size = numpy_info["sgemm_size"]
         lines.append(f"- NumPy sgemm ({size}x{size} float32 matmul, best of 5): {numpy_info['sgemm_gflops']:.0f} "
