@@ -25,7 +25,7 @@ import numpy as np
 
 from nnfs_conv._args import as_pair, conv_padding, stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank, conv_length, same_padding
-from nnfs_conv._im2col import NUMPY_MODES, col2im, col2im_rows, im2col, pad, unpad
+from nnfs_conv._im2col import NUMPY_MODES, col2im, col2im_rows, im2col, pad, unpad, weight_gradient
 from nnfs_conv._workspace import Workspace
 from nnfs_core._checks import check_choice
 from nnfs_core.errors import ShapeError
@@ -178,7 +178,7 @@ class ConvolutionBase(BaseLayer):
             grad_t = workspace.array("output_t", (out_channels, batch, *self._out), self.dtype)
             np.copyto(grad_t, grad.reshape(batch, out_channels, *self._out).transpose(1, 0, 2, 3))
             grad3 = grad_t.reshape(weight.shape[0], weight.shape[1], -1)
-            np.matmul(grad3, cols.transpose(0, 2, 1), out=self.grads["weight"].reshape(weight.shape))
+            weight_gradient(grad3, cols, self.grads["weight"].reshape(weight.shape))
             if self.use_bias:
                 np.sum(grad_t.reshape(out_channels, -1), axis=1, out=self.grads["bias"])
             if self.skip_input_grad:

@@ -18,7 +18,7 @@ from numpy.lib.stride_tricks import as_strided
 from nnfs_conv._workspace import Workspace
 from nnfs_core.protocols import Array
 
-__all__ = ["window_view", "im2col", "col2im", "col2im_rows", "offset_slices", "pad", "unpad"]
+__all__ = ["window_view", "im2col", "col2im", "col2im_rows", "offset_slices", "pad", "unpad", "weight_gradient"]
 
 Pair = tuple[int, int]
 # PyTorch's padding modes and NumPy's names for them.
@@ -45,6 +45,16 @@ def im2col(x: Array, kernel: Pair, stride: Pair, dilation: Pair, out: Pair, cols
     np.copyto(cols.reshape(x.shape[1], kernel[0], kernel[1], x.shape[0], out[0], out[1]),
               window_view(x, kernel, stride, dilation, out))
     return cols
+
+
+def weight_gradient(grad: Array, cols: Array, out: Array) -> Array:
+    """``out`` (G, A, B) = grad (G, A, M) @ cols (G, B, M)^T, computed as (cols @ grad^T)^T.
+
+    Both products are the same sums over the long M = N OH OW axis, but OpenBLAS runs the second
+    orientation (tall result) about 2x faster here (measured on (64, 131072) x (576, 131072) float32).
+    """
+    np.copyto(out, np.matmul(cols, grad.transpose(0, 2, 1)).transpose(0, 2, 1))
+    return out
 
 
 def offset_slices(i: int, j: int, stride: Pair, dilation: Pair, out: Pair) -> tuple[slice, slice]:

@@ -8,7 +8,7 @@ import numpy as np
 
 from nnfs_conv._args import as_pair, stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank
-from nnfs_conv._im2col import col2im, im2col, pad
+from nnfs_conv._im2col import col2im, im2col, pad, weight_gradient
 from nnfs_conv._workspace import Workspace
 from nnfs_core._checks import check_int
 from nnfs_core.errors import ShapeError
@@ -149,7 +149,7 @@ class ConvTranspose2D(BaseLayer):
                                    self.dtype)
             im2col(padded, self._kernel, self._stride, self._dilation, self._size, cols)
             x3 = x_t.reshape(self.groups, weight.shape[1], -1)
-            np.matmul(x3, cols.transpose(0, 2, 1), out=self.grads["weight"].reshape(weight.shape))
+            weight_gradient(x3, cols, self.grads["weight"].reshape(weight.shape))
             if self.use_bias:
                 np.sum(grad, axis=(0, 2, 3), out=self.grads["bias"])
             if self.skip_input_grad:
