@@ -161,3 +161,11 @@ def test_reshape_errors_name_the_shapes(args, shape, match):
 def test_bad_hyperparameters_are_refused_at_construction(name, args, owner):
     with pytest.raises((ValueError, TypeError), match=owner):
         registry.layers.create(name, **args)
+
+
+def test_dense_refuses_an_activation_with_parameters():
+    pytest.importorskip("nnfs_activations")
+    from nnfs_core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="add it as a layer of its own"):
+        build("dense", {"output_size": 4, "activation": "prelu"}, (3,))

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnfs_core._checks import check_int
+from nnfs_core.errors import ConfigError
 from nnfs_core.protocols import Array, BaseLayer
 
 __all__ = ["Dense"]
@@ -68,6 +69,9 @@ class Dense(BaseLayer):
         if self.activation is not None:
             self._activation = registry.activations.resolve(self.activation)
             self.output_shape = self._activation.build(self.output_shape, rng=rng, dtype=self.dtype)
+            if self._activation.params:  # they would be neither trained nor saved as part of Dense
+                raise ConfigError(f"Dense(activation={self.activation!r}): this activation has parameters "
+                                  f"({', '.join(self._activation.params)}); add it as a layer of its own after Dense")
         return self.output_shape
 
     def forward(self, x: Array, *, training: bool = False) -> Array:
