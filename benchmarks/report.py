@@ -41,8 +41,11 @@ def throughput(results: Results) -> dict[str, Any]:
             rss = [run["peak_rss_mb"] for run in runs if "peak_rss_mb" in run]
             summary[name][contender] = {"samples_per_s": _spread(speeds), "peak_rss_mb": _spread(rss),
                                         "runs": speeds, "note": _note(runs)}
-            if name == "memory" and runs and "dataset_mb" in runs[0]:
-                summary[name][contender]["dataset_mb"] = runs[0]["dataset_mb"]
+            if name == "memory":
+                before = [run["rss_before_data_mb"] for run in runs if "rss_before_data_mb" in run]
+                summary[name][contender].update(
+                    dataset_mb=next((run["dataset_mb"] for run in runs if "dataset_mb" in run), None),
+                    rss_before_data_mb=_spread(before))
     return summary
 
 

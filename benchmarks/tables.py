@@ -32,6 +32,8 @@ def throughput_table(summary: dict[str, Any]) -> str:
               *(f"{c} peak RSS MB" for c in contenders)]
     rows = []
     for name, per_contender in summary["throughput"].items():
+        if name == "memory":  # one first epoch, no warm-up: its own table
+            continue
         row = [workloads.WORKLOADS.get(name, name)]
         for contender in contenders:
             entry = per_contender.get(contender, {})
@@ -42,6 +44,23 @@ def throughput_table(summary: dict[str, Any]) -> str:
             rss = per_contender.get(contender, {}).get("peak_rss_mb")
             row.append(_number(rss["median"]) if rss else "-")
         rows.append(row)
+    return _table(header, rows)
+
+
+def memory_table(summary: dict[str, Any]) -> str:
+    from benchmarks.report import MEMORY_HEADROOM_MB
+
+    rows = []
+    for contender, entry in summary["throughput"]["memory"].items():
+        peak, before, dataset = entry.get("peak_rss_mb"), entry.get("rss_before_data_mb"), entry.get("dataset_mb")
+        if not peak or not dataset:
+            rows.append([contender, (entry.get("note") or "-").split(":")[0], "-", "-", "-", "-"])
+            continue
+        rows.append([contender, f"{dataset:,.0f}", _number(before["median"] if before else None),
+                     f"{peak['max']:,.0f}", f"{peak['max'] - dataset:,.0f}",
+                     "yes" if peak["max"] < dataset + MEMORY_HEADROOM_MB else "NO"])
+    header = ["contender", "dataset MB", "RSS before the data MB", "peak RSS MB (max over repeats)",
+              "peak - dataset MB", f"< dataset + {MEMORY_HEADROOM_MB:.0f} MB"]
     return _table(header, rows)
 
 
@@ -120,9 +139,13 @@ def machine_lines(machine: dict[str, Any]) -> list[str]:
 
 def render(summary: dict[str, Any]) -> str:
     parts = ["## Machine", "\n".join(machine_lines(summary["machine"]))]
-    if summary["throughput"]:
+    if set(summary["throughput"]) - {"memory"}:
         parts += ["## Throughput (median samples/s; ratio nnfs/other, median (min-max) over repeats)",
                   throughput_table(summary)]
+    if "memory" in summary["throughput"]:
+        samples = summary["config"]["sizes"]["memory_samples"]
+        parts += [f"## Memory: one epoch of MLP training on {samples:,} x 784 float32 (RSS high-water mark)",
+                  memory_table(summary)]
     if summary["layers"] and "layers" in summary["raw"]:
         parts += ["## Per layer (median ms per forward+backward)", layers_table(summary)]
     if summary.get("startup"):

@@ -24,7 +24,7 @@ WORKLOADS: dict[str, str] = {
     "mlp_predict": "MLP 784-256-128-10 predict",
     "cnn_train": "CNN conv32-pool-conv64-pool-128-10 training",
     "cnn_predict": "CNN conv32-pool-conv64-pool-128-10 predict",
-    "memory": "MLP training on 60,000 x 784 (peak RSS)",
+    "memory": "MLP training on 60,000 x 784, one epoch (peak RSS)",
     "layers": "per-layer forward+backward",
 }
 
