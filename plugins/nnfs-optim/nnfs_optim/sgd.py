@@ -65,7 +65,9 @@ class SGD(BaseOptimizer):
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
         # Slot 0 holds the decayed gradient, then (free again) the final step; slot 1 the Nesterov direction.
-        g = coupled_decay(param, grad, self.weight_decay, self._scratch.get(param, 0))
+        # Without weight decay the gradient is used as it is (this runs for every parameter at every step).
+        g = grad if self.weight_decay == 0 else coupled_decay(param, grad, self.weight_decay,
+                                                              self._scratch.get(param, 0))
         if self.momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:
