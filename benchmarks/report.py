@@ -133,6 +133,9 @@ def summarize(results: Results, machine: dict[str, Any], start: dict[str, Any] |
     summary: dict[str, Any] = {"config": config, "machine": machine, "startup": start,
                                "throughput": throughput(results), "ratios": ratios(results),
                                "layers": layers(results, machine, config["sizes"]["layer_batch"])}
+    loads = [run["load_1min_after"] for per_contender in results.values() for runs in per_contender.values()
+             for run in runs if "load_1min_after" in run]
+    machine["load_1min_during"] = _spread(loads)
     summary["goals"] = goals(summary)
     summary["raw"] = results
     return summary

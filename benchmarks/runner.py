@@ -65,6 +65,7 @@ def run_workloads(names: list[str], contenders: list[str], sizes: workloads.Size
             shift = repeat % len(active)
             for contender in active[shift:] + active[:shift]:
                 result = run_child(contender, name, sizes, threads)
+                result["load_1min_after"] = os.getloadavg()[0]  # ours counts too: about `threads` while running
                 per_contender[contender].append(result)
                 log(f"{name:<12} repeat {repeat + 1}/{repeats}  {contender:<6} {_brief(result)}")
                 if "skipped" in result:  # the same reason holds for every repeat

@@ -114,6 +114,10 @@ def notes(summary: dict[str, Any]) -> list[str]:
 def machine_lines(machine: dict[str, Any]) -> list[str]:
     numpy_info, torch_info = machine.get("numpy", {}), machine.get("torch", {})
     load = ", ".join(f"{value:.2f}" for value in machine["load_average_before"])
+    during = machine.get("load_1min_during")
+    if during:
+        load += (f"; 1-min load average after each run: median {during['median']:.2f} (min {during['min']:.2f}, "
+                 f"max {during['max']:.2f}; the benchmark itself adds about {machine['threads']})")
     lines = [f"- CPU: {machine['cpu']}, {machine['logical_cpus']} logical CPUs; {machine['threads']} thread(s) "
              f"per contender; load average (1, 5, 15 min) before the run: {load}",
              f"- Python {machine['python']}, NumPy {machine['numpy_version']}, "
