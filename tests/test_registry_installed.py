@@ -163,6 +163,21 @@ def test_hook_plugins_the_broken_one_warns_and_the_good_one_is_called(fixture_pa
     assert FitCounter.fit_starts == before + 1
 
 
+def test_an_installed_hook_plugin_sees_every_fit(fixture_packs, clean_registry, plain_sgd):
+    import numpy as np
+    from nnfs_fixture_good.hooks import FitCounter
+
+    from nnfs_core import Network
+
+    net = Network(layers=[{"name": "dense", "output_size": 1}], optimizer=plain_sgd(), loss="mse", seed=0)
+    x, y = np.ones((8, 2), np.float32), np.ones((8, 1), np.float32)
+    before = FitCounter.fit_starts
+    with pytest.warns(HookPluginWarning):  # the broken fixture pack's hook is skipped, training goes on
+        net.fit(x, y, epochs=1, verbose=0)
+    net.fit(x, y, epochs=2, verbose=0)
+    assert FitCounter.fit_starts == before + 2
+
+
 def test_a_pack_disappears_after_pip_uninstall(fixture_packs, clean_registry):
     fixture_packs.uninstall("nnfs-fixture-good")
     try:
