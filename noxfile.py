@@ -53,7 +53,7 @@ def docs(session: nox.Session) -> None:
     install_everything(session, "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26",
                        "mkdocs-gen-files>=0.5")
     session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"),
-                env={"DISABLE_MKDOCS_2_WARNING": "true"})
+                env={"DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session
