@@ -44,6 +44,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workloads", default=",".join(everything),
                         type=lambda text: _names(text, everything, "workload"),
                         help="comma-separated subset of %(default)s")
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="run nothing: print the tables of a summary written by --json earlier")
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.threads < 1:
         parser.error("--repeats and --threads must be at least 1")
@@ -52,6 +54,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        summary = report.summarize(saved["raw"], saved["machine"], saved["startup"], saved["config"])
+        print(tables.render(summary))
+        return 0
     sizes = workloads.QUICK if args.quick else workloads.FULL
 
     def log(line: str) -> None:

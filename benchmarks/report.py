@@ -49,6 +49,14 @@ def throughput(results: Results) -> dict[str, Any]:
     return summary
 
 
+def gemm_ceilings(machine: dict[str, Any]) -> dict[str, float]:
+    """Samples/s if a workload did nothing but its matrix products at NumPy's measured sgemm rate."""
+    gflops = machine.get("numpy", {}).get("sgemm_gflops")
+    if not gflops:
+        return {}
+    return {name: gflops * 1e9 / flops for name, flops in workloads.MATMUL_FLOPS_PER_SAMPLE.items()}
+
+
 def ratios(results: Results, base: str = "nnfs") -> dict[str, dict[str, Any]]:
     summary: dict[str, dict[str, Any]] = {}
     for name, per_contender in results.items():
@@ -132,6 +140,7 @@ def summarize(results: Results, machine: dict[str, Any], start: dict[str, Any] |
               config: dict[str, Any]) -> dict[str, Any]:
     summary: dict[str, Any] = {"config": config, "machine": machine, "startup": start,
                                "throughput": throughput(results), "ratios": ratios(results),
+                               "gemm_ceiling_samples_per_s": gemm_ceilings(machine),
                                "layers": layers(results, machine, config["sizes"]["layer_batch"])}
     loads = [run["load_1min_after"] for per_contender in results.values() for runs in per_contender.values()
              for run in runs if "load_1min_after" in run]

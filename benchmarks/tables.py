@@ -28,8 +28,9 @@ def _spread(spread: dict[str, float] | None, digits: int = 2, suffix: str = "x")
 def throughput_table(summary: dict[str, Any]) -> str:
     contenders = summary["config"]["contenders"]
     others = [c for c in contenders if c != "nnfs"]
+    ceilings = summary.get("gemm_ceiling_samples_per_s", {})
     header = ["workload", *(f"{c} samples/s" for c in contenders), *(f"nnfs/{c} (min-max)" for c in others),
-              *(f"{c} peak RSS MB" for c in contenders)]
+              "GEMM ceiling samples/s", *(f"{c} peak RSS MB" for c in contenders)]
     rows = []
     for name, per_contender in summary["throughput"].items():
         if name == "memory":  # one first epoch, no warm-up: its own table
@@ -40,6 +41,7 @@ def throughput_table(summary: dict[str, Any]) -> str:
             speed = entry.get("samples_per_s")
             row.append(_number(speed["median"]) if speed else (entry.get("note") or "-").split(":")[0])
         row += [_spread(summary["ratios"].get(name, {}).get(other)) for other in others]
+        row.append(_number(ceilings.get(name)))
         for contender in contenders:
             rss = per_contender.get(contender, {}).get("peak_rss_mb")
             row.append(_number(rss["median"]) if rss else "-")

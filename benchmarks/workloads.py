@@ -57,6 +57,24 @@ QUICK = Sizes(mlp_samples=512, mlp_epochs=1, cnn_samples=128, cnn_epochs=1, pred
               startup_runs=2, sgemm_size=256, copy_mib=8)
 
 
+def _dense_flops(sizes: tuple[int, ...]) -> list[float]:
+    return [2.0 * fan_in * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+
+
+def _matmul_flops_per_sample() -> dict[str, float]:
+    """Matrix-product FLOPs per sample: forward; training adds the weight gradients and every input gradient
+    but the first layer's (nobody needs d loss / d x)."""
+    mlp = _dense_flops((784, 256, 128, 10))
+    conv1, conv2 = 2.0 * 28 * 28 * 32 * 1 * 9, 2.0 * 14 * 14 * 64 * 32 * 9
+    cnn = [conv1, conv2, *_dense_flops((64 * 7 * 7, 128, 10))]
+    return {"mlp_predict": sum(mlp), "mlp_train": 3 * sum(mlp) - mlp[0],
+            "cnn_predict": sum(cnn), "cnn_train": 3 * sum(cnn) - cnn[0]}
+
+
+#: Each throughput workload's matrix-product FLOPs per sample: at the measured sgemm rate, a ceiling.
+MATMUL_FLOPS_PER_SAMPLE = _matmul_flops_per_sample()
+
+
 def mlp_data(samples: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """MNIST-shaped random data: x (N, 784) float32 in [0, 1), y (N,) int64 labels in [0, 10)."""
     rng = np.random.default_rng(SEED)

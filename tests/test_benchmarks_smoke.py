@@ -36,6 +36,10 @@ def test_quick_run_prints_the_tables_and_writes_the_summary(tmp_path):
     assert summary["startup"]["packs_imported_by_import"] == []
     assert {goal["goal"] for goal in summary["goals"]} >= {"mlp_train: nnfs >= 0.9x numpy",
                                                              "import nnfs_core < 150 ms"}
+    rendered = subprocess.run([sys.executable, "-m", "benchmarks", "--render", str(summary_path)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout == done.stdout  # the same tables from the saved summary
 
 
 def test_unknown_names_are_refused():
