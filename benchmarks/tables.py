@@ -145,6 +145,8 @@ def machine_lines(machine: dict[str, Any]) -> list[str]:
 
 def render(summary: dict[str, Any]) -> str:
     parts = ["## Machine", "\n".join(machine_lines(summary["machine"]))]
+    if summary["config"].get("quick"):
+        parts.insert(0, "> --quick: tiny sizes to check that the suite runs; these figures mean nothing.")
     if set(summary["throughput"]) - {"memory"}:
         parts += ["## Throughput (median samples/s; ratio nnfs/other, median (min-max) over repeats)",
                   throughput_table(summary)]
