@@ -36,7 +36,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=5, help="runs per contender and workload (default 5)")
     parser.add_argument("--threads", type=int, default=_default_threads(),
                         help="BLAS/OpenMP/torch threads in every contender (default: the CPUs this process may use)")
-    parser.add_argument("--json", type=Path, help="write the summary, raw runs included, to this file")
+    parser.add_argument("--json", type=Path,
+                        help="write the summary, raw runs included, to this file ('-': print it after the tables)")
     parser.add_argument("--contenders", default=",".join(workloads.CONTENDERS),
                         type=lambda text: _names(text, workloads.CONTENDERS, "contender"),
                         help="comma-separated subset of %(default)s")
@@ -76,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                               "command": " ".join(["python -m benchmarks", *arguments])}
     summary = report.summarize(results, machine, start, config)
     print(tables.render(summary))
-    if args.json:
+    if args.json == Path("-"):
+        print(json.dumps(summary, indent=1))
+    elif args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(summary, indent=1))
         log(f"summary written to {args.json}")
