@@ -8,7 +8,6 @@ import numpy as np
 
 from nnfs_core._checks import check_positive
 from nnfs_core.errors import ShapeError
-from nnfs_core.layers._normalize import normalized_backward
 from nnfs_core.protocols import Array, BaseLayer
 
 __all__ = ["BatchNorm"]
@@ -49,33 +48,62 @@ class BatchNorm(BaseLayer):
         return self.output_shape  # type: ignore[return-value]
 
     def forward(self, x: Array, *, training: bool = False) -> Array:
+        shape = self._broadcast
         if training:
             count = x.size // x.shape[1]
             if count < 2:
                 raise ShapeError(f"BatchNorm needs more than one value per channel in training, got input {x.shape}")
             mean = x.mean(axis=self._axes)
-            var = x.var(axis=self._axes)
+            x_hat = x - mean.reshape(shape)  # centred now, normalised in place below
+            var = _channel_dot(x_hat, x_hat) / x.dtype.type(count)
             keep = x.dtype.type(1.0 - self.momentum)
             step = x.dtype.type(self.momentum)
             self.state["running_mean"] *= keep
             self.state["running_mean"] += step * mean
             self.state["running_var"] *= keep
             self.state["running_var"] += step * var * x.dtype.type(count / (count - 1))
+            inv_std = 1.0 / np.sqrt(var + x.dtype.type(self.eps))
+            x_hat *= inv_std.reshape(shape)
         else:
-            mean, var = self.state["running_mean"], self.state["running_var"]
-        inv_std = (1.0 / np.sqrt(var + x.dtype.type(self.eps))).reshape(self._broadcast)
-        x_hat = (x - mean.reshape(self._broadcast)) * inv_std
+            inv_std = 1.0 / np.sqrt(self.state["running_var"] + x.dtype.type(self.eps))
+            x_hat = (x - self.state["running_mean"].reshape(shape)) * inv_std.reshape(shape)
         self._cache = (x_hat, inv_std, training)
         if not self.affine:
             return x_hat
-        return x_hat * self.params["weight"].reshape(self._broadcast) + self.params["bias"].reshape(self._broadcast)
+        y = x_hat * self.params["weight"].reshape(shape)
+        y += self.params["bias"].reshape(shape)
+        return y
 
     def backward(self, grad: Array) -> Array:
+        """dx = w / std * (g - mean(g) - x_hat * mean(g * x_hat)), the means per channel (batch statistics);
+        dx = w / std * g with the running statistics, which are constants."""
         x_hat, inv_std, training = self._cache
+        shape = self._broadcast
+        sum_grad = _channel_sum(grad)
+        sum_grad_x_hat = _channel_dot(grad, x_hat)
+        scale = inv_std
         if self.affine:
-            np.sum(grad * x_hat, axis=self._axes, out=self.grads["weight"])
-            np.sum(grad, axis=self._axes, out=self.grads["bias"])
-            grad = grad * self.params["weight"].reshape(self._broadcast)
-        if not training:  # running statistics are constants
-            return grad * inv_std
-        return normalized_backward(grad, x_hat, inv_std, self._axes)
+            self.grads["weight"][...] = sum_grad_x_hat
+            self.grads["bias"][...] = sum_grad
+            scale = scale * self.params["weight"]
+        input_grad = grad * scale.reshape(shape)
+        if training:
+            count = grad.dtype.type(grad.size // grad.shape[1])
+            input_grad -= x_hat * (scale * sum_grad_x_hat / count).reshape(shape)
+            input_grad -= (scale * sum_grad / count).reshape(shape)
+        return input_grad
+
+
+def _channels_view(a: Array) -> Array:
+    """(N, C, ...) as (N, C, rest): a view for the contiguous arrays BatchNorm works on."""
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def _channel_sum(a: Array) -> Array:
+    """Sum over every axis but the channel axis 1 (one pass, no temporary)."""
+    return np.einsum("ncl->c", _channels_view(a))
+
+
+def _channel_dot(a: Array, b: Array) -> Array:
+    """sum(a * b) over every axis but the channel axis 1, without materialising a * b."""
+    return np.einsum("ncl,ncl->c", _channels_view(a), _channels_view(b))
