@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
 
-from nnfs_core import registry
+from nnfs_core import parallel, registry
 from nnfs_core._data import DataError, as_inputs, as_targets, check_batch_size
 from nnfs_core._summary import summary_table
 from nnfs_core.errors import ConfigError, ShapeError
@@ -145,7 +146,14 @@ class Network:
     def train_on_batch(self, x: Any, y: Any) -> float:
         """One optimisation step on one batch; returns the batch's loss (before the step)."""
         x, y = self._check_training_data(x, y)
-        return self._train_step(x, y, *self.trainable_parameters())[0]
+        with self._threads():
+            return self._train_step(x, y, *self.trainable_parameters())[0]
+
+    def _threads(self) -> AbstractContextManager[None]:
+        """While layers split batches over threads themselves, the BLAS runs one thread per call (see parallel)."""
+        if any(getattr(layer, "parallel", False) for layer in self.layers):
+            return parallel.blas_single_threaded()
+        return nullcontext()
 
     # -- fit ---------------------------------------------------------------------------------------------
     def _check_ready(self) -> None:
@@ -231,8 +239,9 @@ class Network:
             initial_epoch = resume.epoch
         from nnfs_core._loop import run_epochs
 
-        return run_epochs(self, x, y, epochs, batch_size, shuffle, validation_data, metrics, callback_list,
-                          initial_epoch, resume)
+        with self._threads():
+            return run_epochs(self, x, y, epochs, batch_size, shuffle, validation_data, metrics, callback_list,
+                              initial_epoch, resume)
 
     def _callbacks(self, callbacks: Iterable[Any], verbose: int) -> list[Any]:
         from nnfs_core.callbacks.history import History
@@ -260,11 +269,12 @@ class Network:
         batch_size = check_batch_size(batch_size)
         x = as_inputs(x, self.dtype)
         self._ensure_built(x)
-        first = self._forward(x[:batch_size], training=False)
-        outputs = np.empty((len(x), *first.shape[1:]), dtype=first.dtype)
-        outputs[: len(first)] = first
-        for start in range(batch_size, len(x), batch_size):
-            outputs[start : start + batch_size] = self._forward(x[start : start + batch_size], training=False)
+        with self._threads():
+            first = self._forward(x[:batch_size], training=False)
+            outputs = np.empty((len(x), *first.shape[1:]), dtype=first.dtype)
+            outputs[: len(first)] = first
+            for start in range(batch_size, len(x), batch_size):
+                outputs[start : start + batch_size] = self._forward(x[start : start + batch_size], training=False)
         return outputs
 
     def evaluate(self, x: Any, y: Any = None, *, batch_size: int = 256) -> dict[str, float]:
@@ -273,7 +283,8 @@ class Network:
             x, y = x
         batch_size = check_batch_size(batch_size)
         x, y = self._check_training_data(x, y)
-        return self._evaluate(x, y, batch_size, self._resolved_metrics())
+        with self._threads():
+            return self._evaluate(x, y, batch_size, self._resolved_metrics())
 
     def _evaluate(self, x: Array, y: Array, batch_size: int, metrics: list[Any]) -> dict[str, float]:
         totals = dict.fromkeys(["loss", *(metric.name for metric in metrics)], 0.0)

@@ -141,6 +141,9 @@ class BaseLayer(_Configurable):
     #: True when the output legitimately depends on ``training`` (Dropout, BatchNorm); the kit checks
     #: that every other layer gives the same output in both modes.
     training_differs: ClassVar[bool] = False
+    #: True when the layer splits its batch over threads itself (:mod:`nnfs_core.parallel`); the network
+    #: then holds the BLAS to one thread per call for a whole fit/predict/evaluate (see that module).
+    parallel: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.params: dict[str, Array] = {}

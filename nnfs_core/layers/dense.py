@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnfs_core import parallel
 from nnfs_core._checks import check_int
 from nnfs_core.errors import ConfigError
 from nnfs_core.protocols import Array, BaseLayer
@@ -76,7 +77,10 @@ class Dense(BaseLayer):
 
     def forward(self, x: Array, *, training: bool = False) -> Array:
         self._x = x
-        y = x @ self.params["weight"].T
+        if x.ndim == 2:
+            y = parallel.matmul(x, self.params["weight"].T)
+        else:
+            y = x @ self.params["weight"].T
         if self.use_bias:
             y += self.params["bias"]
         if self._activation is not None:
@@ -88,9 +92,11 @@ class Dense(BaseLayer):
             grad = self._activation.backward(grad)
         x = self._x
         grad_2d = grad.reshape(-1, grad.shape[-1])
-        np.matmul(grad_2d.T, x.reshape(-1, x.shape[-1]), out=self.grads["weight"])
+        parallel.matmul(grad_2d.T, x.reshape(-1, x.shape[-1]), out=self.grads["weight"])
         if self.use_bias:
             grad_2d.sum(axis=0, out=self.grads["bias"])  # the method skips np.sum's Python wrapper
         if self.skip_input_grad:
             return None  # type: ignore[return-value]
+        if grad.ndim == 2:
+            return parallel.matmul(grad, self.params["weight"])
         return grad @ self.params["weight"]
