@@ -19,6 +19,8 @@ buffer is sized for that.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,7 @@ from nnfs_conv._args import as_pair, conv_padding, stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank, conv_length, same_padding
 from nnfs_conv._im2col import NUMPY_MODES, col2im, col2im_rows, im2col, pad, unpad, weight_gradient
 from nnfs_conv._workspace import Workspace
+from nnfs_core import parallel
 from nnfs_core._checks import check_choice
 from nnfs_core.errors import ShapeError
 from nnfs_core.protocols import Array, BaseLayer
@@ -34,6 +37,7 @@ from nnfs_core.protocols import Array, BaseLayer
 __all__ = ["ConvolutionBase", "PADDING_MODES"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_PIECE_BYTES = 3 * 2**20  # column buffer per piece of a batch: fits the cache beside the weights
 
 
 class ConvolutionBase(BaseLayer):
@@ -44,6 +48,7 @@ class ConvolutionBase(BaseLayer):
     """
 
     _one_d = False
+    parallel = True  # forward and backward split the batch over nnfs's threads
     _kernel: tuple[int, int]
     _stride: tuple[int, int]
     _dilation: tuple[int, int]
@@ -111,7 +116,7 @@ class ConvolutionBase(BaseLayer):
             self.params["bias"] = init((out_channels,), rng=rng, dtype=self.dtype, fan_in=fan_in)
         self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
         self._workspace = Workspace()
-        self._cols: Array | None = None
+        self._inputs: Array | None = None
         self.output_shape = (out_channels, self._out[1]) if self._one_d else (out_channels, *self._out)
         return self.output_shape
 
@@ -143,49 +148,89 @@ class ConvolutionBase(BaseLayer):
     def forward(self, x: Array, *, training: bool = False) -> Array:
         check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
         batch, channels = x.shape[0], x.shape[1]
-        weight = self._weight3()
-        out_channels = weight.shape[0] * weight.shape[1]
-        y = np.empty((batch, out_channels, *self._out), dtype=self.dtype)
+        y = np.empty((batch, self.params["weight"].shape[0], *self._out), dtype=self.dtype)
         with self._workspace.borrow() as workspace:
             padded = pad(x.reshape(batch, channels, *self._size), self._sides, self.padding_mode, workspace)
-            cols = self._columns(workspace, batch, self._out[1])
-            im2col(padded, self._kernel, self._stride, self._dilation, self._out, cols)
-            product = workspace.array("output_t", (out_channels, batch, *self._out), self.dtype)
-            np.matmul(weight, cols, out=product.reshape(self._groups, weight.shape[1], -1))
-            product_nchw = product.transpose(1, 0, 2, 3)
-            if self.use_bias:
-                np.add(product_nchw, self.params["bias"][:, None, None], out=y)
-            else:
-                np.copyto(y, product_nchw)
-        self._cols = cols
-        return y.reshape(batch, out_channels, self._out[1]) if self._one_d else y
+            self._over_batch(workspace, batch, partial(self._forward_piece, padded, y))
+        self._inputs = padded
+        return y.reshape(*y.shape[:2], self._out[1]) if self._one_d else y
+
+    def _forward_piece(self, padded: Array, y: Array, scratch: Workspace, start: int, stop: int) -> None:
+        """y[start:stop] = weight @ im2col(padded[start:stop]) + bias, through ``scratch``'s buffers."""
+        weight = self._weight3()
+        cols = self._columns(scratch, stop - start, self._out[1])
+        im2col(padded[start:stop], self._kernel, self._stride, self._dilation, self._out, cols)
+        product = scratch.buffer("product", (weight.shape[0] * weight.shape[1], stop - start, *self._out), self.dtype)
+        np.matmul(weight, cols, out=product.reshape(self._groups, weight.shape[1], -1))
+        if self.use_bias:
+            np.add(product.transpose(1, 0, 2, 3), self.params["bias"][:, None, None], out=y[start:stop])
+        else:
+            np.copyto(y[start:stop], product.transpose(1, 0, 2, 3))
+
+    def _over_batch(self, workspace: Workspace, batch: int, work: Callable[[Workspace, int, int], None]) -> list[int]:
+        """Run ``work(scratch, start, stop)`` over the batch: one run of samples per thread, in pieces.
+
+        Pieces keep a column buffer of about ``_PIECE_BYTES``, small enough to stay in cache between
+        im2col and the matrix products that read it. Returns the thread indices used (one scratch each).
+        """
+        rows = self.params["weight"][0].size * self._groups
+        piece = max(1, _PIECE_BYTES // (rows * self._out[0] * self._out[1] * np.dtype(self.dtype).itemsize))
+
+        def run(index: int, first: int, last: int) -> int:
+            scratch = workspace.child(index)
+            for start in range(first, last, piece):
+                work(scratch, start, min(start + piece, last))
+            return index
+
+        with parallel.blas_single_threaded():
+            return parallel.run([partial(run, index, first, last)
+                                 for index, (first, last) in enumerate(parallel.split(batch))])
 
     def _columns(self, workspace: Workspace, batch: int, width: int) -> Array:
         """The column buffer viewed as (G, Cg kh kw, N OH width); its size allows width = padded width."""
         rows = self.params["weight"][0].size * self._groups
         widest = self._padded[1] if self._rows_wide else self._out[1]
-        buffer = workspace.array("cols", (rows * batch * self._out[0] * widest,), self.dtype)
+        buffer = workspace.buffer("cols", (rows * batch * self._out[0] * widest,), self.dtype)
         return buffer[:rows * batch * self._out[0] * width].reshape(self._groups, rows // self._groups, -1)
 
     def backward(self, grad: Array) -> Array:
-        cols = self._cols
-        if cols is None:
+        padded = self._inputs
+        if padded is None:
             raise RuntimeError(f"{type(self).__name__}.backward needs a forward first (one backward per forward)")
-        self._cols = None
+        self._inputs = None
         batch, out_channels = grad.shape[0], grad.shape[1]
-        weight = self._weight3()
+        grad = grad.reshape(batch, out_channels, *self._out)
+        grad_x = None if self.skip_input_grad else np.empty((batch, padded.shape[1], *self._size), dtype=self.dtype)
         with self._workspace.borrow() as workspace:
-            grad_t = workspace.array("output_t", (out_channels, batch, *self._out), self.dtype)
-            np.copyto(grad_t, grad.reshape(batch, out_channels, *self._out).transpose(1, 0, 2, 3))
-            grad3 = grad_t.reshape(weight.shape[0], weight.shape[1], -1)
-            weight_gradient(grad3, cols, self.grads["weight"].reshape(weight.shape))
-            if self.use_bias:
-                np.sum(grad_t.reshape(out_channels, -1), axis=1, out=self.grads["bias"])
-            if self.skip_input_grad:
-                return None  # type: ignore[return-value]
-            grad_padded = self._grad_padded(workspace, grad_t, weight)
-            grad_x = unpad(grad_padded, self._sides, self.padding_mode, self._size)
+            for index in range(len(parallel.split(batch))):
+                for name, value in self.grads.items():
+                    workspace.child(index).array(name, value.shape, self.dtype).fill(0)
+            used = self._over_batch(workspace, batch, partial(self._backward_piece, padded, grad, grad_x))
+            for name in self.grads:  # the threads' sums, added in a fixed order
+                np.copyto(self.grads[name], sum(workspace.child(index).array(name, self.grads[name].shape, self.dtype)
+                                                for index in used))
+        if grad_x is None:
+            return None  # type: ignore[return-value]
         return grad_x.reshape(batch, *built_shape(self))
+
+    def _backward_piece(self, padded: Array, grad: Array, grad_x: Array | None, scratch: Workspace, start: int,
+                        stop: int) -> None:
+        """Samples start:stop: add their weight and bias gradients to ``scratch``'s, write grad_x[start:stop]."""
+        weight = self._weight3()
+        out_channels, count = weight.shape[0] * weight.shape[1], stop - start
+        sums = {name: scratch.array(name, value.shape, self.dtype) for name, value in self.grads.items()}
+        grad_t = scratch.buffer("grad_t", (out_channels, count, *self._out), self.dtype)
+        np.copyto(grad_t, grad[start:stop].transpose(1, 0, 2, 3))
+        cols = self._columns(scratch, count, self._out[1])
+        im2col(padded[start:stop], self._kernel, self._stride, self._dilation, self._out, cols)
+        grad3 = grad_t.reshape(weight.shape[0], weight.shape[1], -1)
+        part = weight_gradient(grad3, cols, scratch.array("part", weight.shape, self.dtype))
+        sums["weight"] += part.reshape(sums["weight"].shape)
+        if self.use_bias:
+            sums["bias"] += grad_t.reshape(out_channels, -1).sum(axis=1)
+        if grad_x is not None:
+            grad_padded = self._grad_padded(scratch, grad_t, weight)
+            unpad(grad_padded, self._sides, self.padding_mode, self._size, out=grad_x[start:stop])
 
     def _grad_padded(self, workspace: Workspace, grad_t: Array, weight: Array) -> Array:
         """d loss / d padded input, (C, N, Hp, Wp): col2im(weight^T @ g), the column buffer reused."""
@@ -193,13 +238,13 @@ class ConvolutionBase(BaseLayer):
         if not self._rows_wide:
             grad_cols = np.matmul(weight.transpose(0, 2, 1), grad_t.reshape(weight.shape[0], weight.shape[1], -1),
                                   out=self._columns(workspace, batch, self._out[1]))
-            grad_padded = workspace.array("grad_padded", (channels, batch, *self._padded), self.dtype)
+            grad_padded = workspace.buffer("grad_padded", (channels, batch, *self._padded), self.dtype)
             return col2im(grad_cols, self._kernel, self._stride, self._dilation, self._out, grad_padded)
         pitch = self._padded[1]
-        wide = workspace.array("grad_wide", (grad_t.shape[0], batch, self._out[0], pitch), self.dtype, fill=0.0)
+        wide = workspace.buffer("grad_wide", (grad_t.shape[0], batch, self._out[0], pitch), self.dtype, fill=0.0)
         wide[:, :, :, :self._out[1]] = grad_t  # the columns beyond OW stay zero
         grad_cols = np.matmul(weight.transpose(0, 2, 1), wide.reshape(weight.shape[0], weight.shape[1], -1),
                               out=self._columns(workspace, batch, pitch))
-        flat = workspace.array("grad_padded", (channels, batch, (self._padded[0] + 1) * pitch), self.dtype)
+        flat = workspace.buffer("grad_padded", (channels, batch, (self._padded[0] + 1) * pitch), self.dtype)
         col2im_rows(grad_cols, self._kernel, self._dilation, self._out[0], pitch, flat)
         return flat[:, :, :self._padded[0] * pitch].reshape(channels, batch, *self._padded)

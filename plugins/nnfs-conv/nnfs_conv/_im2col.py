@@ -116,8 +116,8 @@ def pad(x: Array, sides: tuple[int, int, int, int], mode: str, workspace: Worksp
     return padded
 
 
-def unpad(grad: Array, sides: tuple[int, int, int, int], mode: str, size: Pair) -> Array:
-    """The adjoint of :func:`pad` on a (C, N, Hp, Wp) gradient, returned as a new (N, C, H, W) array.
+def unpad(grad: Array, sides: tuple[int, int, int, int], mode: str, size: Pair, out: Array | None = None) -> Array:
+    """The adjoint of :func:`pad` on a (C, N, Hp, Wp) gradient, as a new (N, C, H, W) array or into ``out``.
 
     Zero padding drops the border; reflect, replicate and circular add each border row/column onto the
     row/column it was copied from (a loop over the padding width, vectorised over everything else).
@@ -127,8 +127,11 @@ def unpad(grad: Array, sides: tuple[int, int, int, int], mode: str, size: Pair) 
         grad = _fold(grad, 2, top, bottom, size[0], mode)
         grad = _fold(grad, 3, left, right, size[1], mode)
         top = left = 0
-    window = grad[:, :, top:top + size[0], left:left + size[1]]
-    return np.array(window.transpose(1, 0, 2, 3), order="C", copy=True)  # never a view of the workspace
+    window = grad[:, :, top:top + size[0], left:left + size[1]].transpose(1, 0, 2, 3)
+    if out is not None:
+        np.copyto(out, window)
+        return out
+    return np.array(window, order="C", copy=True)  # never a view of the workspace
 
 
 def _fold(grad: Array, axis: int, before: int, after: int, size: int, mode: str) -> Array:

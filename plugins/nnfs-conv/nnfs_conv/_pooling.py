@@ -13,7 +13,8 @@ the padded copy and the zero fill of the gradient.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from nnfs_conv._args import as_pair, check_pool_padding, stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank, pool_length
 from nnfs_conv._im2col import offset_slices, pad
 from nnfs_conv._workspace import Workspace
+from nnfs_core import parallel
 from nnfs_core.protocols import Array, BaseLayer
 
 __all__ = ["PoolBase"]
@@ -35,6 +37,7 @@ class PoolBase(BaseLayer):
     """
 
     _one_d = False
+    parallel = True  # forward and backward split the batch over nnfs's threads
     _fill = 0.0  # what padding reads as (-inf for max pooling)
 
     def _store_geometry(self, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool) -> None:
@@ -92,34 +95,50 @@ class PoolBase(BaseLayer):
                 rows, columns = offset_slices(i, j, self._stride, self._dilation, self._out)
                 yield i * self._kernel[1] + j, array[:, :, rows, columns]
 
-    def _pool(self, padded: Array, workspace: Workspace) -> Array:
+    def _pool(self, padded: Array, workspace: Workspace, out: Array) -> None:
+        """Pool ``padded`` (a run of samples) into ``out``, keeping what backward needs in ``workspace``."""
         raise NotImplementedError
 
     def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace) -> None:
         raise NotImplementedError
 
+    def _over_batch(self, workspace: Workspace, batch: int, work: Callable[[Workspace, int, int], None]) -> None:
+        """``work(scratch, start, stop)`` on one run of samples per thread; the same runs for the same batch."""
+        parallel.run([partial(work, workspace.child(index), start, stop)
+                      for index, (start, stop) in enumerate(parallel.split(batch))])
+
     def forward(self, x: Array, *, training: bool = False) -> Array:
         check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
         batch, channels = x.shape[0], x.shape[1]
+        y = np.empty((batch, channels, *self._out), dtype=self.dtype)
         with self._workspace.borrow() as workspace:
             padded = pad(x.reshape(batch, channels, *self._size), self._sides, "zeros", workspace, value=self._fill)
-            y = self._pool(padded, workspace)
+            self._over_batch(workspace, batch, lambda scratch, start, stop: self._pool(
+                padded[start:stop], scratch, y[start:stop]))
+        self._pooled = batch
         return y.reshape(batch, channels, self._out[1]) if self._one_d else y
 
     def backward(self, grad: Array) -> Array:
         batch, channels = grad.shape[0], grad.shape[1]
+        if getattr(self, "_pooled", None) != batch:
+            raise RuntimeError(f"{type(self).__name__}.backward needs a forward on a batch of {batch} first")
         grad = grad.reshape(batch, channels, *self._out)
         top, bottom, left, right = self._sides
+        grad_x = np.empty((batch, channels, *self._size), dtype=self.dtype)
         with self._workspace.borrow() as workspace:
             if self._tiles:  # every input element is in exactly one window: write the result directly
-                grad_x = np.empty((batch, channels, *self._size), dtype=self.dtype)
-                self._unpool(grad, grad_x, workspace)
+                self._over_batch(workspace, batch, lambda scratch, start, stop: self._unpool(
+                    grad[start:stop], grad_x[start:stop], scratch))
             else:
                 shape = (batch, channels, self._size[0] + top + bottom, self._size[1] + left + right)
                 grad_padded = workspace.array("grad_padded", shape, self.dtype)
-                grad_padded.fill(0)
-                self._unpool(grad, grad_padded, workspace)
-                grad_x = grad_padded[:, :, top:top + self._size[0], left:left + self._size[1]].copy()
+
+                def piece(scratch: Workspace, start: int, stop: int) -> None:
+                    grad_padded[start:stop].fill(0)
+                    self._unpool(grad[start:stop], grad_padded[start:stop], scratch)
+                    grad_x[start:stop] = grad_padded[start:stop, :, top:top + self._size[0], left:left + self._size[1]]
+
+                self._over_batch(workspace, batch, piece)
         return grad_x.reshape(batch, *built_shape(self))
 
     def _route(self, target: Array, values: Array, mask: Array | None = None, scratch: Array | None = None) -> None:

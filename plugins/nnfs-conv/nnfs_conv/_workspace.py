@@ -27,6 +27,7 @@ class Workspace:
 
     def __init__(self, *, shared: bool = True) -> None:
         self._arrays: dict[str, Array] = {}
+        self._children: dict[str, Workspace] = {}
         self._lock = threading.Lock() if shared else None
 
     def array(self, name: str, shape: tuple[int, ...], dtype: Any, *, fill: float | None = None) -> Array:
@@ -43,6 +44,29 @@ class Workspace:
             self._arrays[name] = array
         return array
 
+    def buffer(self, name: str, shape: tuple[int, ...], dtype: Any, *, fill: float | None = None) -> Array:
+        """A view of ``shape`` at the start of the flat array ``name``, grown (never shrunk) as needed.
+
+        For pieces of a batch whose sizes vary (the last piece is often shorter): no reallocation when a
+        smaller piece follows a bigger one. A new array is filled with ``fill`` when one is given.
+        """
+        size = int(np.prod(shape))
+        array = self._arrays.get(name)
+        if array is None or array.size < size or array.dtype != dtype:
+            array = np.empty(max(size, 1), dtype=dtype)
+            if fill is not None:
+                array.fill(fill)
+            self._arrays[name] = array
+        return array[:size].reshape(shape)
+
+    def child(self, index: int) -> Workspace:
+        """Workspace number ``index`` of this one, for one thread of a layer that splits its batch."""
+        key = f"child {index}"
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = Workspace(shared=False)
+        return child
+
     @contextmanager
     def borrow(self) -> Iterator[Workspace]:
         """This workspace if no other thread holds it, else a throwaway one."""
@@ -56,9 +80,11 @@ class Workspace:
 
     def clear(self) -> None:
         self._arrays.clear()
+        self._children.clear()
 
     def nbytes(self) -> int:
-        return sum(array.nbytes for array in self._arrays.values())
+        return (sum(array.nbytes for array in self._arrays.values())
+                + sum(child.nbytes() for child in self._children.values()))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Workspace:
         return Workspace()

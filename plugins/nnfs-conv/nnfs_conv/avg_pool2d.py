@@ -60,13 +60,13 @@ class AvgPool2D(PoolBase):
             return end - start
         return np.minimum(end, size) - np.maximum(start, 0)
 
-    def _pool(self, padded: Array, workspace: Workspace) -> Array:
+    def _pool(self, padded: Array, workspace: Workspace, out: Array) -> None:
         offsets = self._offsets(padded)
-        total = np.array(next(offsets)[1], dtype=self.dtype, copy=True)
+        total = out
+        np.copyto(total, next(offsets)[1])
         for _, window in offsets:
             total += window
         total *= self._scale
-        return total
 
     def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace) -> None:
         share = workspace.array("share", grad.shape, self.dtype)

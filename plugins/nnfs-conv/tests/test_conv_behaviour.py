@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 import pytest
-from nnfs_conv import Conv2D, ConvTranspose2D, MaxPool2D
+from nnfs_conv import Conv1D, Conv2D, ConvTranspose2D, MaxPool2D, _convolution
 
 
 def test_conv_float32_stays_float32_in_forward_and_backward(conv_name, conv_cases, conv_build):
@@ -75,36 +75,75 @@ def test_conv_outputs_are_fresh_arrays_not_reused_buffers(conv_name, conv_cases,
 
 
 def conv_buffers(layer):
-    return {name: array for name, array in layer._workspace._arrays.items()}
+    """Every scratch array of a layer: its own and its threads' ("child 0/name", ...)."""
+    workspace = layer._workspace
+    arrays = dict(workspace._arrays)
+    for key, child in workspace._children.items():
+        arrays.update({f"{key}/{name}": array for name, array in child._arrays.items()})
+    return arrays
 
 
-def test_conv_buffers_are_reused_for_batches_of_one_shape_and_bounded():
+def small_pieces(monkeypatch, samples, rows, width):
+    """Make Conv layers cut batches into pieces of ``samples`` samples (column rows x width floats each)."""
+    monkeypatch.setattr(_convolution, "_PIECE_BYTES", samples * rows * width * 4)
+
+
+def test_conv_buffers_are_reused_from_batch_to_batch_and_bounded_by_a_piece(monkeypatch):
+    small_pieces(monkeypatch, 3, 4 * 9, 10 * 10)
     layer = Conv2D(8, 3, padding=1)
     layer.build((4, 10, 10), rng=np.random.default_rng(0), dtype=np.float32)
     x = np.ones((16, 4, 10, 10), np.float32)
     layer.backward(layer.forward(x))
     before = conv_buffers(layer)
-    # C kh kw rows, N OH columns of the padded width 12 (stride 1: see col2im_rows)
-    assert before["cols"].shape == (4 * 9 * 16 * 10 * 12,)
-    for _ in range(3):
-        layer.backward(layer.forward(x))
-    assert all(conv_buffers(layer)[name] is array for name, array in before.items())
-    smaller = np.ones((5, 4, 10, 10), np.float32)
-    layer.backward(layer.forward(smaller))
-    after = conv_buffers(layer)
-    assert set(after) == set(before)  # one array per purpose: the last shape replaces the one before
-    assert after["cols"].shape == (36 * 5 * 10 * 12,)
-    assert layer._workspace.nbytes() < sum(array.nbytes for array in before.values())
+    # C kh kw rows, 3 samples x OH columns of the padded width 12 (stride 1: see col2im_rows), per thread
+    columns = [array for name, array in before.items() if name.endswith("/cols")]
+    assert columns and all(array.shape == (4 * 9 * 3 * 10 * 12,) for array in columns)
+    for batch in (16, 16, 5, 64):  # the same arrays for any batch size: only the padded input follows it
+        layer.backward(layer.forward(np.ones((batch, 4, 10, 10), np.float32)))
+        assert all(conv_buffers(layer)[name] is array for name, array in before.items() if name != "padded")
 
 
-def test_conv_the_column_buffer_is_the_only_column_sized_array_of_a_step():
+def test_conv_the_column_buffer_is_the_biggest_array_of_a_thread(monkeypatch):
+    small_pieces(monkeypatch, 4, 4 * 9, 10 * 10)
     layer = Conv2D(8, 3, padding=1)
     layer.build((4, 10, 10), rng=np.random.default_rng(0), dtype=np.float32)
-    x = np.ones((16, 4, 10, 10), np.float32)
-    layer.backward(layer.forward(x))
-    column_bytes = 4 * 9 * 16 * 10 * 12 * 4
-    sizes = sorted(array.nbytes for array in conv_buffers(layer).values())
-    assert sizes[-1] == column_bytes and sizes[-2] < column_bytes
+    layer.backward(layer.forward(np.ones((16, 4, 10, 10), np.float32)))
+    column_bytes = 4 * 9 * 4 * 10 * 12 * 4
+    for key, child in layer._workspace._children.items():
+        sizes = sorted(array.nbytes for array in child._arrays.values())
+        assert sizes[-1] == column_bytes and sizes[-2] < column_bytes, key
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: Conv2D(6, 3, padding=1), (4, 9, 9)),
+    (lambda: Conv2D(6, (3, 2), stride=2, padding=(1, 0), dilation=(1, 2), groups=2, padding_mode="reflect"),
+     (4, 9, 9)),
+    (lambda: Conv1D(5, 3, padding="same"), (3, 11)),
+])
+@pytest.mark.parametrize("samples", [1, 2, 5])
+def test_conv_pieces_of_a_batch_give_the_whole_batch_result(monkeypatch, make, shape, samples):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((13, *shape))
+    results = []
+    for piece in (13, samples):  # the whole batch in one piece per thread, then pieces of a few samples
+        monkeypatch.setattr(_convolution, "_PIECE_BYTES", piece * _column_bytes(make, shape))
+        layer = make()
+        layer.build(shape, rng=np.random.default_rng(0), dtype=np.float64)
+        y = layer.forward(x, training=True)
+        grad_x = layer.backward(np.cos(y))
+        results.append((y, grad_x, {name: value.copy() for name, value in layer.grads.items()}))
+    (y0, dx0, grads0), (y1, dx1, grads1) = results
+    np.testing.assert_allclose(y1, y0, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx1, dx0, rtol=1e-12, atol=1e-12)
+    for name in grads0:
+        np.testing.assert_allclose(grads1[name], grads0[name], rtol=1e-12, atol=1e-12)
+
+
+def _column_bytes(make, shape):
+    """Bytes of one sample's columns for the layer ``make`` builds on ``shape`` (float64)."""
+    layer = make()
+    output_shape = layer.build(shape, rng=np.random.default_rng(0), dtype=np.float64)
+    return layer.params["weight"][0].size * layer._groups * int(np.prod(output_shape[1:])) * 8
 
 
 def test_conv_pool_buffers_are_reused():
