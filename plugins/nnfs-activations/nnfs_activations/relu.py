@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from nnfs_core import parallel
 from nnfs_core.protocols import Array, BaseLayer
 
 __all__ = ["ReLU"]
@@ -58,8 +59,15 @@ class ReLU(BaseLayer):
         mask = self._mask
         if mask is None or mask.shape != x.shape:
             mask = self._mask = np.empty(x.shape, dtype=bool)
-        self._positive = np.greater(x, 0, out=mask)
-        return np.maximum(x, 0, out=self._spare("output", x.shape, x.dtype))
+        y = self._spare("output", x.shape, x.dtype)
+
+        def rows(start: int, stop: int) -> None:
+            np.greater(x[start:stop], 0, out=mask[start:stop])
+            np.maximum(x[start:stop], 0, out=y[start:stop])
+
+        parallel.over_rows(len(x), rows, size=x.size)
+        self._positive = mask
+        return y
 
     def backward(self, grad: Array) -> Array:
         positive = self._positive
@@ -67,4 +75,7 @@ class ReLU(BaseLayer):
             raise RuntimeError("ReLU.backward needs a forward first")
         if positive.dtype != np.bool_:
             return grad * (positive > 0)
-        return np.multiply(grad, positive, out=self._spare("grad", grad.shape, np.result_type(grad, positive)))
+        grad_x = self._spare("grad", grad.shape, np.result_type(grad, positive))
+        parallel.over_rows(len(grad), lambda start, stop: np.multiply(grad[start:stop], positive[start:stop],
+                                                                      out=grad_x[start:stop]), size=grad.size)
+        return grad_x
