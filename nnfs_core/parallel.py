@@ -229,3 +229,16 @@ def _reset() -> None:
         _state.clear()
     if pool is not None:
         pool.shutdown(wait=True)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's threads: start from scratch (the pool is rebuilt on use)."""
+    global _lock, _held
+    _lock = threading.Lock()
+    _state.clear()
+    _held = 0
+    _original.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -173,3 +173,21 @@ def test_a_network_holds_the_blas_only_around_layers_that_split_batches(threads,
     model.train_on_batch(x, y)
     assert recorder.held and set(recorder.held) == {splits and controllable()}
     assert not parallel.blas_held()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_gets_threads_of_its_own(threads):
+    import os
+    import signal
+
+    threads(2)
+    parallel.run([lambda: None, lambda: None])  # the parent's pool exists
+    pid = os.fork()
+    if pid == 0:  # child: the parent's worker thread is not here; work must still run (not hang)
+        signal.alarm(20)  # a hang ends the child with SIGALRM, and the test fails instead of hanging
+        try:
+            ok = parallel.run([lambda: 1, lambda: 2]) == [1, 2] and not parallel.blas_held()
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
