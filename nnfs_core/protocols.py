@@ -143,7 +143,8 @@ class BaseLayer(_Configurable):
     training_differs: ClassVar[bool] = False
     #: True when the layer splits its batch over threads itself (:mod:`nnfs_core.parallel`); the network
     #: then holds the BLAS to one thread per call for a whole fit/predict/evaluate (see that module).
-    parallel: ClassVar[bool] = False
+    #: A class attribute, or set per instance in ``build`` when only some input shapes are worth it.
+    parallel: bool = False
 
     def __init__(self) -> None:
         self.params: dict[str, Array] = {}
