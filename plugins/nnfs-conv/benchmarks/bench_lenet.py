@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_core import Network
+from nnfs_core import Network, parallel
 
 LAYERS = [
     {"name": "conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, "relu",
@@ -46,11 +46,14 @@ def timed(steps: dict[str, Any], warmup: int, repeat: int) -> dict[str, list[flo
 
 def nnfs_step(net: Network, x: np.ndarray, y: np.ndarray):
     def step() -> None:
-        out = net._forward(x, training=True)
-        net.loss.forward(out, y)
-        grad = net.loss.backward(out, y)
-        for layer in reversed(net.layers):
-            grad = layer.backward(grad)
+        # What Network.fit does around its steps when a layer splits batches over threads (nnfs_core.parallel):
+        # hold the BLAS to one thread per call so that its idle workers do not compete with nnfs's threads.
+        with parallel.blas_single_threaded():
+            out = net._forward(x, training=True)
+            net.loss.forward(out, y)
+            grad = net.loss.backward(out, y)
+            for layer in reversed(net.layers):
+                grad = layer.backward(grad)
     return step
 
 
