@@ -91,6 +91,22 @@ def test_run_finishes_every_task_before_raising_the_first_error(threads):
     assert finished == ["slow"]
 
 
+def test_run_from_several_threads_at_once_with_more_tasks_than_threads(threads):
+    threads(2)
+    results = {}
+
+    def caller(name):
+        for _ in range(50):
+            results[name] = parallel.run([lambda index=index: (name, index) for index in range(5)])
+
+    callers = [threading.Thread(target=caller, args=(name,)) for name in "abc"]
+    for thread in callers:
+        thread.start()
+    for thread in callers:
+        thread.join(timeout=30)
+    assert results == {name: [(name, index) for index in range(5)] for name in "abc"}
+
+
 def test_run_inside_a_worker_runs_in_that_worker(threads):
     threads(2)
     inner = lambda: parallel.run([lambda: threading.current_thread().name] * 3)  # noqa: E731
