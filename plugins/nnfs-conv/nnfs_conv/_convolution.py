@@ -37,7 +37,7 @@ from nnfs_core.protocols import Array, BaseLayer
 __all__ = ["ConvolutionBase", "PADDING_MODES"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_PIECE_BYTES = 3 * 2**20  # column buffer per piece of a batch: fits the cache beside the weights
+_PIECE_BYTES = 5 * 2**20  # scratch per piece of a batch (see _sample_bytes): stays in cache between passes
 
 
 class ConvolutionBase(BaseLayer):
@@ -170,11 +170,10 @@ class ConvolutionBase(BaseLayer):
     def _over_batch(self, workspace: Workspace, batch: int, work: Callable[[Workspace, int, int], None]) -> list[int]:
         """Run ``work(scratch, start, stop)`` over the batch: one run of samples per thread, in pieces.
 
-        Pieces keep a column buffer of about ``_PIECE_BYTES``, small enough to stay in cache between
-        im2col and the matrix products that read it. Returns the thread indices used (one scratch each).
+        A piece's scratch arrays (columns, output, gradients) take about ``_PIECE_BYTES``, small enough to
+        stay in cache from one pass to the next. Returns the thread indices used (one scratch each).
         """
-        rows = self.params["weight"][0].size * self._groups
-        piece = max(1, _PIECE_BYTES // (rows * self._out[0] * self._out[1] * np.dtype(self.dtype).itemsize))
+        piece = max(1, _PIECE_BYTES // self._sample_bytes())
 
         def run(index: int, first: int, last: int) -> int:
             scratch = workspace.child(index)
@@ -185,6 +184,15 @@ class ConvolutionBase(BaseLayer):
         with parallel.blas_single_threaded():
             return parallel.run([partial(run, index, first, last)
                                  for index, (first, last) in enumerate(parallel.split(batch))])
+
+    def _sample_bytes(self) -> int:
+        """Scratch bytes one sample of a piece takes: its columns, output and output gradient, input gradient."""
+        rows = self.params["weight"][0].size * self._groups
+        width = self._padded[1] if self._rows_wide else self._out[1]
+        out_channels = self.params["weight"].shape[0]
+        elements = (rows * self._out[0] * width + 2 * out_channels * self._out[0] * self._out[1]
+                    + built_shape(self)[0] * (self._padded[0] + 1) * self._padded[1])
+        return elements * np.dtype(self.dtype).itemsize
 
     def _columns(self, workspace: Workspace, batch: int, width: int) -> Array:
         """The column buffer viewed as (G, Cg kh kw, N OH width); its size allows width = padded width."""

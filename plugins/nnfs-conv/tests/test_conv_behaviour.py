@@ -83,15 +83,15 @@ def conv_buffers(layer):
     return arrays
 
 
-def small_pieces(monkeypatch, samples, rows, width):
-    """Make Conv layers cut batches into pieces of ``samples`` samples (column rows x width floats each)."""
-    monkeypatch.setattr(_convolution, "_PIECE_BYTES", samples * rows * width * 4)
+def small_pieces(monkeypatch, samples, layer):
+    """Make Conv layers like ``layer`` (built) cut batches into pieces of ``samples`` samples."""
+    monkeypatch.setattr(_convolution, "_PIECE_BYTES", samples * layer._sample_bytes())
 
 
 def test_conv_buffers_are_reused_from_batch_to_batch_and_bounded_by_a_piece(monkeypatch):
-    small_pieces(monkeypatch, 3, 4 * 9, 10 * 10)
     layer = Conv2D(8, 3, padding=1)
     layer.build((4, 10, 10), rng=np.random.default_rng(0), dtype=np.float32)
+    small_pieces(monkeypatch, 3, layer)
     x = np.ones((16, 4, 10, 10), np.float32)
     layer.backward(layer.forward(x))
     before = conv_buffers(layer)
@@ -104,9 +104,9 @@ def test_conv_buffers_are_reused_from_batch_to_batch_and_bounded_by_a_piece(monk
 
 
 def test_conv_the_column_buffer_is_the_biggest_array_of_a_thread(monkeypatch):
-    small_pieces(monkeypatch, 4, 4 * 9, 10 * 10)
     layer = Conv2D(8, 3, padding=1)
     layer.build((4, 10, 10), rng=np.random.default_rng(0), dtype=np.float32)
+    small_pieces(monkeypatch, 4, layer)
     layer.backward(layer.forward(np.ones((16, 4, 10, 10), np.float32)))
     column_bytes = 4 * 9 * 4 * 10 * 12 * 4
     for key, child in layer._workspace._children.items():
@@ -126,7 +126,7 @@ def test_conv_pieces_of_a_batch_give_the_whole_batch_result(monkeypatch, make, s
     x = rng.standard_normal((13, *shape))
     results = []
     for piece in (13, samples):  # the whole batch in one piece per thread, then pieces of a few samples
-        monkeypatch.setattr(_convolution, "_PIECE_BYTES", piece * _column_bytes(make, shape))
+        monkeypatch.setattr(_convolution, "_PIECE_BYTES", piece * _sample_bytes(make, shape))
         layer = make()
         layer.build(shape, rng=np.random.default_rng(0), dtype=np.float64)
         y = layer.forward(x, training=True)
@@ -139,11 +139,11 @@ def test_conv_pieces_of_a_batch_give_the_whole_batch_result(monkeypatch, make, s
         np.testing.assert_allclose(grads1[name], grads0[name], rtol=1e-12, atol=1e-12)
 
 
-def _column_bytes(make, shape):
-    """Bytes of one sample's columns for the layer ``make`` builds on ``shape`` (float64)."""
+def _sample_bytes(make, shape):
+    """Scratch bytes per sample of the layer ``make`` builds on ``shape`` (float64)."""
     layer = make()
-    output_shape = layer.build(shape, rng=np.random.default_rng(0), dtype=np.float64)
-    return layer.params["weight"][0].size * layer._groups * int(np.prod(output_shape[1:])) * 8
+    layer.build(shape, rng=np.random.default_rng(0), dtype=np.float64)
+    return layer._sample_bytes()
 
 
 def test_conv_pool_buffers_are_reused():
