@@ -10,11 +10,12 @@ Backward, with g = d loss / d y rearranged to (G, Og, N OH OW)::
     d weight = g @ cols^T        d bias = sum of g over (N, OH, OW)
     d x      = unpad(col2im(weight^T @ g))
 
-The forward's column buffer is kept for backward and then reused for ``weight^T @ g``, so one training
-step holds a single column buffer. That buffer serves one backward per forward (as PyTorch frees a
-graph's saved tensors after backward). With stride 1, ``weight^T @ g`` is computed on rows of the padded
-width (g padded with zero columns) so that col2im adds long contiguous runs (see ``col2im_rows``); the
-buffer is sized for that.
+The batch is cut into one run of samples per thread (nnfs_core.parallel) and each run into pieces whose
+scratch stays in cache; backward rebuilds a piece's columns from the padded input that forward keeps,
+so no whole-batch column buffer exists. Three ways to build and fold the columns: stride 1 with the
+width kept and zero padding reads shifted rows (``im2col_same_width``, the common 3x3 pad 1 case); other
+stride-1 convolutions compute ``weight^T @ g`` on rows of the padded width so that col2im adds long runs
+(``col2im_rows``); the rest copies windows (``im2col``/``col2im``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,19 @@ import numpy as np
 
 from nnfs_conv._args import as_pair, conv_padding, stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank, conv_length, same_padding
-from nnfs_conv._im2col import NUMPY_MODES, col2im, col2im_rows, im2col, pad, unpad, weight_gradient
+from nnfs_conv._im2col import (
+    NUMPY_MODES,
+    col2im,
+    col2im_rows,
+    col2im_same_width,
+    im2col,
+    im2col_same_width,
+    pad,
+    pad_rows,
+    unpad,
+    weight_gradient,
+    zero_wrapped,
+)
 from nnfs_conv._workspace import Workspace
 from nnfs_core import parallel
 from nnfs_core._checks import check_choice
@@ -37,7 +50,7 @@ from nnfs_core.protocols import Array, BaseLayer
 __all__ = ["ConvolutionBase", "PADDING_MODES"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_PIECE_BYTES = 5 * 2**20  # scratch per piece of a batch (see _sample_bytes): stays in cache between passes
+_PIECE_BYTES = 8 * 2**20  # scratch per piece of a batch (see _sample_bytes): stays in the L3 cache between passes
 
 
 class ConvolutionBase(BaseLayer):
@@ -106,7 +119,10 @@ class ConvolutionBase(BaseLayer):
         self._groups = groups
         top, bottom, left, right = self._sides
         self._padded = (self._size[0] + top + bottom, self._size[1] + left + right)
-        self._rows_wide = self._stride == (1, 1)  # see col2im_rows
+        # Stride 1 with zero padding that keeps the width: columns as shifted rows (see im2col_same_width).
+        self._same_width = (self._stride == (1, 1) and self.padding_mode == "zeros"
+                            and left + right == self._dilation[1] * (self._kernel[1] - 1))
+        self._rows_wide = self._stride == (1, 1) and not self._same_width  # see col2im_rows
         kernel = self._kernel[1:] if self._one_d else self._kernel
         init = initializers.resolve(initializers.DEFAULT_WEIGHT)
         weight_shape = (out_channels, in_channels // groups, *kernel)
@@ -150,7 +166,11 @@ class ConvolutionBase(BaseLayer):
         batch, channels = x.shape[0], x.shape[1]
         y = np.empty((batch, self.params["weight"].shape[0], *self._out), dtype=self.dtype)
         with self._workspace.borrow() as workspace:
-            padded = pad(x.reshape(batch, channels, *self._size), self._sides, self.padding_mode, workspace)
+            if self._same_width:
+                padded = pad_rows(x.reshape(batch, channels, *self._size), self._sides[0], self._sides[1],
+                                  self._guard, workspace)
+            else:
+                padded = pad(x.reshape(batch, channels, *self._size), self._sides, self.padding_mode, workspace)
             self._over_batch(workspace, batch, partial(self._forward_piece, padded, y))
         self._inputs = padded
         return y.reshape(*y.shape[:2], self._out[1]) if self._one_d else y
@@ -159,7 +179,7 @@ class ConvolutionBase(BaseLayer):
         """y[start:stop] = weight @ im2col(padded[start:stop]) + bias, through ``scratch``'s buffers."""
         weight = self._weight3()
         cols = self._columns(scratch, stop - start, self._out[1])
-        im2col(padded[start:stop], self._kernel, self._stride, self._dilation, self._out, cols)
+        self._im2col(padded, start, stop, cols)
         product = scratch.buffer("product", (weight.shape[0] * weight.shape[1], stop - start, *self._out), self.dtype)
         np.matmul(weight, cols, out=product.reshape(self._groups, weight.shape[1], -1))
         if self.use_bias:
@@ -185,6 +205,19 @@ class ConvolutionBase(BaseLayer):
             return parallel.run([partial(run, index, first, last)
                                  for index, (first, last) in enumerate(parallel.split(batch))])
 
+    @property
+    def _guard(self) -> int:
+        """Spare zeros at both ends of a same-width buffer: the furthest a kernel offset shifts a row."""
+        return max(self._sides[2], self._sides[3])
+
+    def _im2col(self, padded: Array, start: int, stop: int, cols: Array) -> Array:
+        """Samples start:stop's columns into ``cols``, from what forward padded (one layout per path)."""
+        if self._same_width:
+            shape = (built_shape(self)[0], self._padded[0], self._size[1])
+            return im2col_same_width(padded, self._guard, start, stop, shape, self._kernel, self._dilation,
+                                     self._sides[2], self._out[0], cols)
+        return im2col(padded[start:stop], self._kernel, self._stride, self._dilation, self._out, cols)
+
     def _sample_bytes(self) -> int:
         """Scratch bytes one sample of a piece takes: its columns, output and output gradient, input gradient."""
         rows = self.params["weight"][0].size * self._groups
@@ -208,7 +241,8 @@ class ConvolutionBase(BaseLayer):
         self._inputs = None
         batch, out_channels = grad.shape[0], grad.shape[1]
         grad = grad.reshape(batch, out_channels, *self._out)
-        grad_x = None if self.skip_input_grad else np.empty((batch, padded.shape[1], *self._size), dtype=self.dtype)
+        channels = built_shape(self)[0]
+        grad_x = None if self.skip_input_grad else np.empty((batch, channels, *self._size), dtype=self.dtype)
         with self._workspace.borrow() as workspace:
             for index in range(len(parallel.split(batch))):
                 for name, value in self.grads.items():
@@ -230,15 +264,30 @@ class ConvolutionBase(BaseLayer):
         grad_t = scratch.buffer("grad_t", (out_channels, count, *self._out), self.dtype)
         np.copyto(grad_t, grad[start:stop].transpose(1, 0, 2, 3))
         cols = self._columns(scratch, count, self._out[1])
-        im2col(padded[start:stop], self._kernel, self._stride, self._dilation, self._out, cols)
+        self._im2col(padded, start, stop, cols)
         grad3 = grad_t.reshape(weight.shape[0], weight.shape[1], -1)
         part = weight_gradient(grad3, cols, scratch.array("part", weight.shape, self.dtype))
         sums["weight"] += part.reshape(sums["weight"].shape)
         if self.use_bias:
             sums["bias"] += grad_t.reshape(out_channels, -1).sum(axis=1)
         if grad_x is not None:
-            grad_padded = self._grad_padded(scratch, grad_t, weight)
-            unpad(grad_padded, self._sides, self.padding_mode, self._size, out=grad_x[start:stop])
+            if self._same_width:
+                grad_padded = self._grad_padded_rows(scratch, grad_t, weight)
+                sides = (self._sides[0], self._sides[1], 0, 0)
+            else:
+                grad_padded, sides = self._grad_padded(scratch, grad_t, weight), self._sides
+            unpad(grad_padded, sides, self.padding_mode, self._size, out=grad_x[start:stop])
+
+    def _grad_padded_rows(self, workspace: Workspace, grad_t: Array, weight: Array) -> Array:
+        """d loss / d row-padded input, (C, N, Hp, W), for the same-width path: col2im of weight^T @ g."""
+        channels, batch, width = built_shape(self)[0], grad_t.shape[1], self._size[1]
+        grad_cols = np.matmul(weight.transpose(0, 2, 1), grad_t.reshape(weight.shape[0], weight.shape[1], -1),
+                              out=self._columns(workspace, batch, self._out[1]))
+        zero_wrapped(grad_cols, self._kernel, self._dilation, self._sides[2], channels, batch, self._out[0], width)
+        flat = workspace.buffer("grad_padded", (channels * batch * self._padded[0] * width + 2 * self._guard,),
+                                self.dtype)
+        return col2im_same_width(grad_cols, self._kernel, self._dilation, self._sides[2],
+                                 (channels, self._padded[0], width), batch, self._out[0], self._guard, flat)
 
     def _grad_padded(self, workspace: Workspace, grad_t: Array, weight: Array) -> Array:
         """d loss / d padded input, (C, N, Hp, Wp): col2im(weight^T @ g), the column buffer reused."""

@@ -18,7 +18,8 @@ from numpy.lib.stride_tricks import as_strided
 from nnfs_conv._workspace import Workspace
 from nnfs_core.protocols import Array
 
-__all__ = ["window_view", "im2col", "col2im", "col2im_rows", "offset_slices", "pad", "unpad", "weight_gradient"]
+__all__ = ["window_view", "im2col", "col2im", "col2im_rows", "offset_slices", "pad", "unpad", "weight_gradient",
+           "pad_rows", "im2col_same_width", "zero_wrapped", "col2im_same_width"]
 
 Pair = tuple[int, int]
 # PyTorch's padding modes and NumPy's names for them.
@@ -143,3 +144,81 @@ def _fold(grad: Array, axis: int, before: int, after: int, size: int, mode: str)
     for position in (*range(before), *range(before + size, before + size + after)):
         folded[source[position]] += moved[position]
     return np.moveaxis(folded, 0, axis)
+
+
+# -- stride 1 with the width kept ("same" along W, zero padding): rows instead of windows ------------------
+#
+# When the output is as wide as the input (stride 1, left + right = dw (kw - 1)), the columns of kernel
+# offset (i, j) for one channel and sample are the input's rows i dh .. i dh + OH - 1 read as one run of
+# OH W values, shifted by s = j dw - left. The few values a shift carries across a row's end belong to the
+# zero padding: they are zeroed after the copy (``zero_wrapped``). Only rows are padded, so the input needs
+# no horizontal padding, im2col copies runs of OH W values instead of OW-long pieces, and col2im adds such
+# runs - without the wider products that ``col2im_rows`` needs.
+
+
+def pad_rows(x: Array, top: int, bottom: int, guard: int, workspace: Workspace) -> Array:
+    """x (N, C, H, W) with ``top``/``bottom`` zero rows, flattened, with ``guard`` spare zeros at both ends.
+
+    Returns the flat array (N C (H + top + bottom) W + 2 guard); only the inside is copied from one batch
+    to the next (the borders and guards keep their zeros).
+    """
+    batch, channels, height, width = x.shape
+    padded_height = height + top + bottom
+    flat = workspace.array("rows_padded", (batch * channels * padded_height * width + 2 * guard,), x.dtype, fill=0.0)
+    inside = flat[guard:guard + batch * channels * padded_height * width].reshape(batch, channels, padded_height, width)
+    inside[:, :, top:top + height] = x
+    return flat
+
+
+def im2col_same_width(flat: Array, guard: int, start: int, stop: int, shape: tuple[int, int, int], kernel: Pair,
+                      dilation: Pair, left: int, rows: int, cols: Array) -> Array:
+    """Samples start:stop's columns from :func:`pad_rows`'s ``flat`` into ``cols`` (C kh kw, n rows W).
+
+    ``shape`` is (C, Hp, W) per sample; ``rows`` is OH.
+    """
+    channels, padded_height, width = shape
+    sample = channels * padded_height * width
+    itemsize = flat.itemsize
+    source = as_strided(
+        flat[guard + start * sample - left:],
+        shape=(channels, kernel[0], kernel[1], stop - start, rows * width),
+        strides=(padded_height * width * itemsize, dilation[0] * width * itemsize, dilation[1] * itemsize,
+                 sample * itemsize, itemsize),
+        writeable=False,
+    )
+    np.copyto(cols.reshape(source.shape), source)
+    zero_wrapped(cols, kernel, dilation, left, channels, stop - start, rows, width)
+    return cols
+
+
+def zero_wrapped(cols: Array, kernel: Pair, dilation: Pair, left: int, channels: int, batch: int, rows: int,
+                 width: int) -> None:
+    """Zero the entries of same-width columns that a shift carried across a row's end (padding positions)."""
+    blocks = cols.reshape(channels, kernel[0], kernel[1], batch, rows, width)
+    for j in range(kernel[1]):
+        shift = j * dilation[1] - left
+        if shift < 0:
+            blocks[:, :, j, :, :, :-shift] = 0
+        elif shift > 0:
+            blocks[:, :, j, :, :, width - shift:] = 0
+
+
+def col2im_same_width(cols: Array, kernel: Pair, dilation: Pair, left: int, shape: tuple[int, int, int],
+                      batch: int, rows: int, guard: int, flat: Array) -> Array:
+    """The adjoint of :func:`im2col_same_width` (after :func:`zero_wrapped`), into ``flat``, overwritten.
+
+    ``flat`` holds C n Hp W values between ``guard`` spare ones at each end; returns the (C, n, Hp, W) view.
+    Each kernel offset adds one run of OH W values per channel and sample.
+    """
+    channels, padded_height, width = shape
+    length = padded_height * width
+    size = channels * batch * length
+    blocks = cols.reshape(channels, kernel[0], kernel[1], batch, rows * width)
+    flat.fill(0)
+    for i in range(kernel[0]):
+        top = i * dilation[0] * width
+        for j in range(kernel[1]):
+            shift = guard + j * dilation[1] - left
+            target = flat[shift:shift + size].reshape(channels, batch, length)
+            target[:, :, top:top + rows * width] += blocks[:, i, j]
+    return flat[guard:guard + size].reshape(channels, batch, padded_height, width)

@@ -95,12 +95,12 @@ def test_conv_buffers_are_reused_from_batch_to_batch_and_bounded_by_a_piece(monk
     x = np.ones((16, 4, 10, 10), np.float32)
     layer.backward(layer.forward(x))
     before = conv_buffers(layer)
-    # C kh kw rows, 3 samples x OH columns of the padded width 12 (stride 1: see col2im_rows), per thread
+    # C kh kw rows, 3 samples x OH OW columns (stride 1, width kept: see im2col_same_width), per thread
     columns = [array for name, array in before.items() if name.endswith("/cols")]
-    assert columns and all(array.shape == (4 * 9 * 3 * 10 * 12,) for array in columns)
+    assert columns and all(array.shape == (4 * 9 * 3 * 10 * 10,) for array in columns)
     for batch in (16, 16, 5, 64):  # the same arrays for any batch size: only the padded input follows it
         layer.backward(layer.forward(np.ones((batch, 4, 10, 10), np.float32)))
-        assert all(conv_buffers(layer)[name] is array for name, array in before.items() if name != "padded")
+        assert all(conv_buffers(layer)[name] is array for name, array in before.items() if name != "rows_padded")
 
 
 def test_conv_the_column_buffer_is_the_biggest_array_of_a_thread(monkeypatch):
@@ -108,7 +108,7 @@ def test_conv_the_column_buffer_is_the_biggest_array_of_a_thread(monkeypatch):
     layer.build((4, 10, 10), rng=np.random.default_rng(0), dtype=np.float32)
     small_pieces(monkeypatch, 4, layer)
     layer.backward(layer.forward(np.ones((16, 4, 10, 10), np.float32)))
-    column_bytes = 4 * 9 * 4 * 10 * 12 * 4
+    column_bytes = 4 * 9 * 4 * 10 * 10 * 4
     for key, child in layer._workspace._children.items():
         sizes = sorted(array.nbytes for array in child._arrays.values())
         assert sizes[-1] == column_bytes and sizes[-2] < column_bytes, key
@@ -208,3 +208,39 @@ def test_conv_a_deep_copy_shares_no_buffers():
     twin = copy.deepcopy(layer)
     assert twin._workspace is not layer._workspace and not twin._workspace._arrays
     np.testing.assert_array_equal(twin.forward(np.ones((2, 1, 5, 5))), layer.forward(np.ones((2, 1, 5, 5))))
+
+
+@pytest.mark.parametrize("config, shape", [
+    ({"out_channels": 6, "kernel_size": 3, "padding": 1}, (4, 7, 5)),
+    ({"out_channels": 4, "kernel_size": 4, "padding": "same", "dilation": (1, 2)}, (2, 6, 9)),
+    ({"out_channels": 6, "kernel_size": (2, 3), "padding": (0, 1), "groups": 3}, (3, 5, 4)),
+    ({"out_channels": 3, "kernel_size": 1}, (2, 4, 4)),
+])
+def test_conv_same_width_rows_match_the_window_path(config, shape):
+    """Stride 1 with the width kept reads shifted rows (im2col_same_width); the window path is the reference."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((7, *shape))
+    results = []
+    for same_width in (True, False):
+        layer = Conv2D(**config)
+        layer.build(shape, rng=np.random.default_rng(0), dtype=np.float64)
+        assert layer._same_width
+        layer._same_width, layer._rows_wide = same_width, not same_width
+        y = layer.forward(x, training=True)
+        results.append((y, layer.backward(np.cos(y)), {name: value.copy() for name, value in layer.grads.items()}))
+    (y0, dx0, grads0), (y1, dx1, grads1) = results
+    np.testing.assert_allclose(y0, y1, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx0, dx1, rtol=1e-12, atol=1e-12)
+    for name in grads0:
+        np.testing.assert_allclose(grads0[name], grads1[name], rtol=1e-12, atol=1e-12)
+
+
+def test_conv_same_width_ignores_what_lies_beyond_a_row():
+    """The values a row shift carries in from the next row or channel are zeroed: huge ones change nothing."""
+    layer = Conv2D(2, 3, padding=1)
+    layer.build((2, 4, 4), rng=np.random.default_rng(0), dtype=np.float64)
+    x = np.random.default_rng(1).standard_normal((3, 2, 4, 4))
+    expected = layer.forward(x)
+    flat = layer._workspace._arrays["rows_padded"]
+    flat[[0, -1]] = np.inf  # the guards, read by the first and last shifted rows
+    np.testing.assert_array_equal(layer.forward(x), expected)
