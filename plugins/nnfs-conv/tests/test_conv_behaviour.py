@@ -244,3 +244,21 @@ def test_conv_same_width_ignores_what_lies_beyond_a_row():
     flat = layer._workspace._arrays["rows_padded"]
     flat[[0, -1]] = np.inf  # the guards, read by the first and last shifted rows
     np.testing.assert_array_equal(layer.forward(x), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_max_pool_routes_each_window_to_its_first_maximum(dtype):
+    rng = np.random.default_rng(7)
+    x = rng.integers(-2, 3, size=(9, 3, 8, 6)).astype(dtype)  # many ties inside windows
+    grad = rng.standard_normal((9, 3, 4, 3)).astype(dtype)
+    layer = MaxPool2D(2)
+    layer.build(x.shape[1:], rng=np.random.default_rng(0), dtype=dtype)
+    y = layer.forward(x, training=True)
+    grad_x = layer.backward(grad)
+    windows = x.reshape(9, 3, 4, 2, 3, 2).transpose(0, 1, 2, 4, 3, 5).reshape(9, 3, 4, 3, 4)
+    first = windows.argmax(axis=-1)  # NumPy's argmax also takes the first maximum, as PyTorch does
+    expected = np.zeros_like(windows)
+    np.put_along_axis(expected, first[..., None], grad[..., None], axis=-1)
+    expected = expected.reshape(9, 3, 4, 3, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(x.shape)
+    np.testing.assert_array_equal(y, windows.max(axis=-1))
+    np.testing.assert_array_equal(grad_x, expected)
