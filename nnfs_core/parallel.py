@@ -168,6 +168,13 @@ def _workers() -> list[_Worker]:
         return pool
 
 
+def _abandon_workers() -> None:
+    """Forget the workers (new ones start on next use); a busy one finishes its task and then waits forever."""
+    with _lock:
+        if _state:
+            _state["pool"] = None
+
+
 def run(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run the tasks, the first in this thread and the others on nnfs's worker threads; their results in order.
 
@@ -189,8 +196,12 @@ def run(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
                 outcomes[index] = (True, tasks[index]())
             except BaseException as raised:  # noqa: BLE001 - raised again below, after the other tasks end
                 outcomes[index] = (False, raised)
-        for index, worker in enumerate(helpers, start=1):
-            outcomes[index] = worker.wait()
+        try:
+            for index, worker in enumerate(helpers, start=1):
+                outcomes[index] = worker.wait()
+        except BaseException:  # interrupted while waiting (Ctrl-C): a worker may still be busy
+            _abandon_workers()
+            raise
     finally:
         _busy.release()
     results = []

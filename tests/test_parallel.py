@@ -229,3 +229,22 @@ def test_batch_norm_split_by_channels_matches_one_thread(threads, monkeypatch, t
         results.append([y, dx, *layer.grads.values(), *layer.state.values()])
     for single, split in zip(*results):
         np.testing.assert_allclose(split, single, rtol=1e-12, atol=1e-12)
+
+
+def test_an_interrupted_wait_leaves_workers_that_still_work(threads, monkeypatch):
+    threads(2)
+    if parallel.workers() < 2:
+        pytest.skip("needs two threads")
+    parallel.run([lambda: None, lambda: None])
+    worker = parallel._workers()[0]
+    release = threading.Event()
+
+    def interrupted_wait():
+        raise KeyboardInterrupt  # as Ctrl-C would while the caller waits for its worker
+
+    monkeypatch.setattr(worker, "wait", interrupted_wait)
+    with pytest.raises(KeyboardInterrupt):
+        parallel.run([lambda: None, release.wait])
+    release.set()  # the abandoned worker finishes its task
+    assert parallel._workers()[0] is not worker
+    assert parallel.run([lambda: 1, lambda: 2]) == [1, 2]
