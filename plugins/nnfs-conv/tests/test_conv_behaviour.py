@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 
@@ -262,3 +263,21 @@ def test_conv_max_pool_routes_each_window_to_its_first_maximum(dtype):
     expected = expected.reshape(9, 3, 4, 3, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(x.shape)
     np.testing.assert_array_equal(y, windows.max(axis=-1))
     np.testing.assert_array_equal(grad_x, expected)
+
+
+def test_conv_transpose_splits_its_products_while_a_network_holds_the_blas(monkeypatch):
+    from nnfs_core import parallel
+
+    monkeypatch.setattr(parallel, "_SPLIT_MIN", 1)  # split even these small products
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((6, 4, 5, 5))
+    results = []
+    for held in (False, True):
+        layer = ConvTranspose2D(6, 3, stride=2, groups=2)
+        output_shape = layer.build(x.shape[1:], rng=np.random.default_rng(0), dtype=np.float64)
+        grad = np.cos(np.arange(6 * np.prod(output_shape)).reshape(6, *output_shape))
+        with parallel.blas_single_threaded() if held else contextlib.nullcontext():
+            y = layer.forward(x, training=True)
+            results.append((y, layer.backward(grad), layer.grads["weight"].copy(), layer.grads["bias"].copy()))
+    for plain, split in zip(*results):
+        np.testing.assert_allclose(split, plain, rtol=1e-12, atol=1e-12)
