@@ -221,8 +221,9 @@ def blas_single_threaded() -> Iterator[None]:
     block ends, when the BLAS gets back the thread count it had.
     """
     global _held
-    controller = _setup()["controller"]
-    if controller is None or _setup()["workers"] == 1:
+    state = _setup()
+    controller = state["controller"]
+    if controller is None or state["workers"] == 1:
         yield
         return
     with _lock:
@@ -246,13 +247,18 @@ def blas_held() -> bool:
 
 
 def matmul(a: Array, b: Array, out: Array | None = None) -> Array:
-    """``a @ b`` for a 2-D ``a``; while the BLAS is held to one thread, rows of ``a`` go to nnfs's threads.
+    """``a @ b`` for 2-D operands or stacks of them (3-D: one product per leading index, as ``np.matmul``).
 
-    Each thread computes whole rows of the result with the same single-threaded product, so the result
-    is the same whichever thread computes which rows.
+    While the BLAS is held to one thread, the rows of each product go to nnfs's threads. Each thread
+    computes whole rows with the same single-threaded product, so the result is the same whichever
+    thread computes which rows.
     """
     if out is None:
-        out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+        out = np.empty((*a.shape[:-1], b.shape[-1]), dtype=np.result_type(a, b))
+    if blas_held() and a.ndim == b.ndim == 3:
+        for index in range(a.shape[0]):
+            matmul(a[index], b[index], out=out[index])
+        return out
     parts = split(a.shape[0]) if blas_held() and a.ndim == 2 and a.shape[0] * b.size >= _SPLIT_MIN else []
     if len(parts) < 2:
         return np.matmul(a, b, out=out)

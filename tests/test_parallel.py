@@ -145,6 +145,8 @@ def test_split_products_and_rows_give_the_whole_result(threads):
     with parallel.blas_single_threaded():
         product = parallel.matmul(a, b)
         transposed = parallel.matmul(a.T[:, :300], rng.standard_normal((300, 40)))
+        stacks = rng.standard_normal((3, 300, 20)), rng.standard_normal((3, 20, 200))
+        stacked = parallel.matmul(*stacks)
         seen = np.zeros(3000, dtype=int)
 
         def count(start, stop):
@@ -153,6 +155,7 @@ def test_split_products_and_rows_give_the_whole_result(threads):
         parallel.over_rows(3000, count, size=2**21)
     np.testing.assert_allclose(product, a @ b, rtol=1e-12)
     assert transposed.shape == (200, 40)
+    np.testing.assert_allclose(stacked, np.matmul(*stacks), rtol=1e-12)
     assert (seen == 1).all()
 
 

@@ -125,7 +125,7 @@ class ConvTranspose2D(BaseLayer):
             np.copyto(x_t, x.transpose(1, 0, 2, 3))
             x3 = x_t.reshape(self.groups, weight.shape[1], -1)
             cols = workspace.array("cols", (self.groups, weight.shape[2], x3.shape[2]), self.dtype)
-            _products(weight.transpose(0, 2, 1), x3, cols)
+            parallel.matmul(weight.transpose(0, 2, 1), x3, out=cols)
             full = workspace.array("full", (self.out_channels, batch, *self._full), self.dtype)
             col2im(cols, self._kernel, self._stride, self._dilation, self._size, full)
             top, left = self._padding
@@ -151,26 +151,13 @@ class ConvTranspose2D(BaseLayer):
             im2col(padded, self._kernel, self._stride, self._dilation, self._size, cols)
             x3 = x_t.reshape(self.groups, weight.shape[1], -1)
             if parallel.blas_held():  # d weight = x @ cols^T, the rows of x split over the threads
-                _products(x3, cols.transpose(0, 2, 1), self.grads["weight"].reshape(weight.shape))
+                parallel.matmul(x3, cols.transpose(0, 2, 1), out=self.grads["weight"].reshape(weight.shape))
             else:
                 weight_gradient(x3, cols, self.grads["weight"].reshape(weight.shape))
             if self.use_bias:
                 np.sum(grad, axis=(0, 2, 3), out=self.grads["bias"])
             if self.skip_input_grad:
                 return None  # type: ignore[return-value]
-            grad_t = _products(weight, cols, np.empty((self.groups, weight.shape[1], cols.shape[2]), self.dtype))
+            grad_t = parallel.matmul(weight, cols)
         channels = built_shape(self)[0]
         return np.ascontiguousarray(grad_t.reshape(channels, batch, *self._size).transpose(1, 0, 2, 3))
-
-
-def _products(a: Array, b: Array, out: Array) -> Array:
-    """out[g] = a[g] @ b[g] for each group; rows split over nnfs's threads while a network holds the BLAS.
-
-    ConvTranspose2D does not split its batch itself, so inside a network with layers that do (which holds
-    the BLAS to one thread per call) its products would otherwise run on one thread.
-    """
-    if not parallel.blas_held():
-        return np.matmul(a, b, out=out)
-    for group in range(a.shape[0]):
-        parallel.matmul(a[group], b[group], out=out[group])
-    return out
