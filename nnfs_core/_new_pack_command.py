@@ -33,6 +33,7 @@ def create_pack(name: str, directory: str | Path = ".") -> Path:
     if not _VALID.match(name):
         raise ConfigError(f"new-pack: {name!r} is not a valid distribution name; use lower-case letters, digits and "
                           f"single hyphens, e.g. nnfs-wavelets")
+    _refuse_taken(name)
     package = name.replace("-", "_")
     target = Path(directory) / name
     if target.exists():
@@ -54,6 +55,23 @@ def create_pack(name: str, directory: str | Path = ".") -> Path:
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
     return target
+
+
+def _refuse_taken(name: str) -> None:
+    """Installing a pack named like nnfs itself, a first-party pack or anything installed would replace it."""
+    from nnfs_core._compat import metadata
+    from nnfs_core._first_party import FIRST_PARTY
+    from nnfs_core.registry import normalize
+
+    if normalize(name) in {normalize(reserved) for reserved in ("nnfs", "nnfs-core", *FIRST_PARTY)}:
+        raise ConfigError(f"new-pack: {name!r} is the name of nnfs's own distribution {name}; installing the new "
+                          f"pack would replace it. Choose a name of your own, such as nnfs-wavelets")
+    try:
+        installed = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return
+    raise ConfigError(f"new-pack: a distribution named {name!r} ({installed.version}) is already installed; "
+                      f"installing the new pack would replace it. Choose another name")
 
 
 def run(args: argparse.Namespace) -> int:

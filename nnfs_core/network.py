@@ -107,6 +107,10 @@ class Network:
         except ShapeError as error:
             raise ShapeError(f"layer {index} ({type(layer).__name__}) cannot take samples of shape {shape}: "
                              f"{error}") from error
+        if getattr(layer, "output_shape", output) != output:
+            # What build returns is the contract; BaseLayer.build recorded the input shape (the identity),
+            # which summary() and the saved header would otherwise report for a layer that changes shape.
+            layer.output_shape = output
         self.output_shape = output
         return output
 

@@ -39,6 +39,7 @@ __all__ = [
     "of_kind",
     "config_of",
     "hook_entries",
+    "disabled_entries",
     "layers",
     "activations",
     "losses",
@@ -172,6 +173,11 @@ def refresh() -> None:
     from nnfs_core import _hooks
 
     _hooks.forget_hook_plugins()
+
+
+def disabled_entries() -> list[Entry]:
+    """Installed entry points that ``NNFS_DISABLE_PLUGINS`` switches off (all kinds and hooks), not imported."""
+    return [entry for entries in _scan().disabled.values() for entry in entries]
 
 
 def hook_entries() -> list[Entry]:

@@ -73,6 +73,12 @@ def _missing(component: Component, path: str, error: Exception) -> MissingCompon
             f"{what}, which was registered in-process when the file was saved; register it again "
             f"(@registry.{component.kind}.register({component.name!r})) before loading"
         )
+    wanted = registry.normalize(component.distribution)
+    if any(registry.normalize(entry.distribution) == wanted for entry in registry.disabled_entries()):
+        return MissingComponentError(
+            f"{what} from {component.distribution} {component.version}, which is installed but switched off "
+            f"by NNFS_DISABLE_PLUGINS; remove {component.distribution} from that variable to load this file"
+        )
     return MissingComponentError(
         f"{what} from {component.distribution} {component.version}, which is not installed here: "
         f"pip install '{component.distribution}=={component.version}'"

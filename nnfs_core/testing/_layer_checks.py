@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Any
 
 import numpy as np
@@ -142,6 +144,76 @@ def check_training_modes(component: Any) -> None:
                               "if that is intended")
 
 
+def _pass(layer: Any, x: Any, upstream: Any) -> tuple[Any, dict[str, Any]]:
+    """One inference-mode forward and backward; copies of the input gradient and ``grads``."""
+    layer.forward(x, training=False)
+    grad = layer.backward(upstream.copy())
+    return (None if grad is None else np.array(grad, copy=True),
+            {key: np.array(value, copy=True) for key, value in layer.grads.items()})
+
+
+def _differs(first: tuple[Any, dict[str, Any]], second: tuple[Any, dict[str, Any]]) -> str | None:
+    """Which of two (input gradient, grads) results differ, or None when they are equal."""
+    if (first[0] is None) != (second[0] is None) or (first[0] is not None and not np.allclose(
+            first[0], second[0], rtol=1e-12, atol=0)):
+        return "the input gradient"
+    for key, value in first[1].items():
+        if not np.allclose(value, second[1].get(key), rtol=1e-12, atol=0):
+            return f"grads[{key!r}]"
+    return None
+
+
+def check_backward_sets_grads(component: Any) -> None:
+    """``backward`` overwrites ``grads`` (never adds into them): earlier batches leave no trace."""
+    used, _ = built(component)
+    clean, _ = built(component)
+    x = batch(component)
+    upstream = np.random.default_rng(2).standard_normal(used.forward(x, training=False).shape)
+    _pass(used, batch(component, seed=3), upstream)
+    differing = _differs(_pass(used, x, upstream), _pass(clean, x, upstream))
+    if differing:
+        raise fail(component, f"{differing} after a second batch differs from a fresh layer's; backward must "
+                              f"assign the gradients (grads[name][...] = ...), not add into them (+=)")
+
+
+def check_backward_twice(component: Any) -> None:
+    """A second ``backward`` after one ``forward`` gives the same result again, or raises a RuntimeError
+    (a layer that frees its cache says "one backward per forward"); it never gives a different result."""
+    layer, _ = built(component)
+    x = batch(component)
+    y = layer.forward(x, training=False)
+    upstream = np.random.default_rng(2).standard_normal(y.shape)
+    first = _pass(layer, x, upstream)
+    try:
+        again = layer.backward(upstream.copy())
+    except RuntimeError:
+        return
+    second = (None if again is None else np.array(again, copy=True),
+              {key: np.array(value, copy=True) for key, value in layer.grads.items()})
+    differing = _differs(first, second)
+    if differing:
+        raise fail(component, f"{differing} changes when backward is called a second time after one forward; "
+                              f"backward must not consume or change what forward kept")
+
+
+def check_network_save_load(component: Any) -> None:
+    """In a Network, after a training-mode forward (which updates statistics such as BatchNorm's), ``save``
+    then ``Network.load`` gives a network with identical outputs."""
+    from nnfs_core.network import Network
+
+    network = Network([fresh(component)], dtype="float64", seed=0).build(input_shape_of(component))
+    x = batch(component)
+    network.layers[0].forward(batch(component, seed=4), training=True)
+    expected = network.predict(x)
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "model.nnfs")
+        network.save(path)
+        loaded = Network.load(path)
+    if not np.array_equal(loaded.predict(x), expected):
+        raise fail(component, "a Network saved and loaded again gives different outputs; every array the "
+                              "output depends on belongs in params or state")
+
+
 LAYER_CHECKS: list[Check] = [
     check_layer_protocol,
     check_constructor_stores_only_hyperparameters,
@@ -155,4 +227,7 @@ LAYER_CHECKS: list[Check] = [
     check_backward_shape,
     check_gradients,
     check_training_modes,
+    check_backward_sets_grads,
+    check_backward_twice,
+    check_network_save_load,
 ]
