@@ -158,7 +158,7 @@ def _differs(first: tuple[Any, dict[str, Any]], second: tuple[Any, dict[str, Any
             first[0], second[0], rtol=1e-12, atol=0)):
         return "the input gradient"
     for key, value in first[1].items():
-        if not np.allclose(value, second[1].get(key), rtol=1e-12, atol=0):
+        if key not in second[1] or not np.allclose(value, second[1][key], rtol=1e-12, atol=0):
             return f"grads[{key!r}]"
     return None
 
