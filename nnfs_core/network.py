@@ -5,16 +5,17 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
 
-from nnfs_core import parallel, registry
+from nnfs_core import ops as backends
+from nnfs_core import registry
 from nnfs_core._data import DataError, as_inputs, as_targets, check_batch_size
 from nnfs_core._summary import summary_table
 from nnfs_core.errors import ConfigError, ShapeError
-from nnfs_core.protocols import Array
+from nnfs_core.protocols import Array, loss_backward, loss_forward, run_backward, run_forward
 
 __all__ = ["Network"]
 
@@ -40,6 +41,10 @@ class Network:
     seed : int, optional
         Seed of the network's Generator, the only source of randomness (initialisation, shuffling,
         dropout): the same seed and data give bit-identical weights.
+    ops : str, dict or nnfs_core.ops.Ops, optional
+        The compute backend every layer computes with: ``"cpu"`` (the default, threaded) or ``"numpy"``
+        (the plain reference), or one a pack registers; ``NNFS_OPS`` changes the default. Results agree
+        to rounding across backends; the same backend, seed and thread count give bit-identical runs.
     """
 
     def __init__(
@@ -53,7 +58,10 @@ class Network:
         scheduler: Any = None,
         dtype: Any = "float32",
         seed: int | None = None,
+        ops: Any = None,
     ) -> None:
+        self.ops = backends.get(ops)
+        self._ops_spec = ops
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise ConfigError(f"Network: dtype must be a floating type such as 'float32', got {dtype!r}")
@@ -103,6 +111,10 @@ class Network:
     def _build_layer(self, index: int, shape: tuple[int, ...]) -> tuple[int, ...]:
         layer = self.layers[index]
         try:
+            layer.ops = self.ops  # before build: a layer may size its work for its backend
+        except AttributeError:  # a layer that does not take attributes computes with NumPy on its own
+            pass
+        try:
             output = tuple(layer.build(tuple(shape), rng=self.rng, dtype=self.dtype))
         except ShapeError as error:
             raise ShapeError(f"layer {index} ({type(layer).__name__}) cannot take samples of shape {shape}: "
@@ -133,17 +145,27 @@ class Network:
 
     # -- the three passes --------------------------------------------------------------------------------
     def _forward(self, x: Array, training: bool) -> Array:
+        """The output of an inference pass: the caches are dropped as soon as each layer is done."""
         for layer in self.layers:
-            x = layer.forward(x, training=training)
+            x = run_forward(layer, x, training=training)[0]
         return x
 
     def _train_step(self, x: Array, y: Array, params: list[Array], grads: list[Array]) -> tuple[float, Array]:
-        output = self._forward(x, training=True)
-        loss = float(self.loss.forward(output, y))  # type: ignore[union-attr]
+        """Forward keeping each layer's cache, loss, backward through the caches, one optimizer step.
+
+        The caches live in this call only (docs/architecture.md, "The life of a training step"): an
+        inference call on the same network meanwhile, from a callback or another thread, cannot change them.
+        """
+        caches = []
+        output = x
+        for layer in self.layers:
+            output, cache = run_forward(layer, output, training=True)
+            caches.append(cache)
+        loss, loss_cache = loss_forward(self.loss, output, y)
         if math.isfinite(loss):  # never step on a NaN/inf loss: the weights stay as they were
-            grad = self.loss.backward(output, y)  # type: ignore[union-attr]
-            for layer in reversed(self.layers):
-                grad = layer.backward(grad)
+            grad = loss_backward(self.loss, loss_cache)
+            for layer, cache in zip(reversed(self.layers), reversed(caches)):
+                grad = run_backward(layer, grad, cache)
             self.optimizer.step(params, grads)  # type: ignore[union-attr]
         return loss, output
 
@@ -154,10 +176,8 @@ class Network:
             return self._train_step(x, y, *self.trainable_parameters())[0]
 
     def _threads(self) -> AbstractContextManager[None]:
-        """While layers split batches over threads themselves, the BLAS runs one thread per call (see parallel)."""
-        if any(getattr(layer, "parallel", False) for layer in self.layers):
-            return parallel.blas_single_threaded()
-        return nullcontext()
+        """The backend's set-up for running these layers (the CPU backend's threads and BLAS policy)."""
+        return self.ops.running(self.layers)
 
     # -- fit ---------------------------------------------------------------------------------------------
     def _check_ready(self) -> None:
@@ -323,12 +343,13 @@ class Network:
             "input_shape": None if self.input_shape is None else list(self.input_shape),
             "dtype": self.dtype.name,
             "seed": self.seed,
+            **({} if self._ops_spec is None else {"ops": registry.config_of(self.ops)["name"]}),
         }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Network:
         """Rebuild a (freshly initialised) network from :meth:`get_config`'s output."""
-        known = {"layers", "optimizer", "loss", "metrics", "scheduler", "input_shape", "dtype", "seed"}
+        known = {"layers", "optimizer", "loss", "metrics", "scheduler", "input_shape", "dtype", "seed", "ops"}
         unknown = set(config) - known
         if unknown:
             raise ConfigError(f"Network config has unknown keys {sorted(unknown)}; known keys are {sorted(known)}")

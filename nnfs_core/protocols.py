@@ -27,6 +27,10 @@ __all__ = [
     "BaseScheduler",
     "BaseCallback",
     "Array",
+    "run_forward",
+    "run_backward",
+    "loss_forward",
+    "loss_backward",
 ]
 
 Array = npt.NDArray[Any]
@@ -117,11 +121,35 @@ class _Configurable:
         return f"{type(self).__name__}({arguments})"
 
 
+class _Stateful:
+    """The cache of a first-release layer: it keeps what backward needs on itself."""
+
+    def __repr__(self) -> str:
+        return "STATEFUL"
+
+
+#: What :func:`run_forward` returns as the cache of a layer that only has ``forward``/``backward``.
+STATEFUL: Any = _Stateful()
+
+
 class BaseLayer(_Configurable):
     """Base class for layers: storage for parameters, gradients and state, and identity shape inference.
 
-    Subclasses override :meth:`build` (call ``super().build(...)`` first, then allocate parameters from
-    ``rng`` in ``dtype`` and return the output shape), :meth:`forward` and :meth:`backward`.
+    A layer implements the pair the Network calls (docs/architecture.md, "The life of a training step")::
+
+        forward_pass(x, *, training=False) -> (y, cache)   # cache: whatever backward_pass needs
+        backward_pass(grad, cache) -> d loss / d x          # and fills self.grads
+
+    What backward needs belongs to the forward call that made it, so an inference call, another thread or
+    the same layer used twice never changes a pending backward's result. Heavy work goes through
+    ``self.ops`` (:mod:`nnfs_core.ops`). Subclasses override :meth:`build` (call ``super().build(...)``
+    first, then allocate parameters from ``rng`` in ``dtype``, set ``self.output_shape`` if it differs and
+    return it) and the pair above.
+
+    The first release's pair, ``forward(x, *, training=False) -> y`` and ``backward(grad) -> d x`` with the
+    layer keeping its own cache, still works both ways: a layer that implements only that pair is driven
+    through it, and every layer keeps answering it (this class keeps the last forward's cache for
+    ``backward``), for code that drives one layer by hand.
 
     Attributes
     ----------
@@ -133,7 +161,9 @@ class BaseLayer(_Configurable):
         When False the network hands none of this layer's parameters to the optimizer.
     skip_input_grad : bool
         Set by the network on the first layer: nobody needs d loss / d input, so a layer may skip it
-        and return ``None`` from :meth:`backward`.
+        and return ``None`` from its backward.
+    ops : nnfs_core.ops.Ops
+        The compute backend, set by the network before ``build``; the default backend otherwise.
     """
 
     #: Per-sample input shape the conformance kit builds the layer for, e.g. ``(3, 6, 6)`` (C, H, W).
@@ -141,9 +171,10 @@ class BaseLayer(_Configurable):
     #: True when the output legitimately depends on ``training`` (Dropout, BatchNorm); the kit checks
     #: that every other layer gives the same output in both modes.
     training_differs: ClassVar[bool] = False
-    #: True when the layer splits its batch over threads itself (:mod:`nnfs_core.parallel`); the network
-    #: then holds the BLAS to one thread per call for a whole fit/predict/evaluate (see that module).
-    #: A class attribute, or set per instance in ``build`` when only some input shapes are worth it.
+    #: True when the layer's work is worth cutting over threads (convolutions, BatchNorm on feature maps):
+    #: the CPU backend then holds the BLAS to one thread per call for the whole fit/predict/evaluate and
+    #: splits products and kernels itself (see nnfs_core.ops.cpu_ops). A class attribute, or set per
+    #: instance in ``build``. A declaration only: the layer itself never touches threads.
     parallel: bool = False
 
     def __init__(self) -> None:
@@ -157,6 +188,20 @@ class BaseLayer(_Configurable):
         self.output_shape: tuple[int, ...] | None = None
         self.dtype: np.dtype[Any] = np.dtype(np.float32)
 
+    @property
+    def ops(self) -> Any:
+        """The compute backend (:mod:`nnfs_core.ops`): the network's, or the default one."""
+        backend = self.__dict__.get("_ops")
+        if backend is None:
+            from nnfs_core import ops
+
+            backend = self.__dict__["_ops"] = ops.get()
+        return backend
+
+    @ops.setter
+    def ops(self, backend: Any) -> None:
+        self.__dict__["_ops"] = backend
+
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         """Record the per-sample input shape and dtype; return the output shape (identity here)."""
         self.input_shape = tuple(int(size) for size in input_shape)
@@ -165,19 +210,91 @@ class BaseLayer(_Configurable):
         self.built = True
         return self.output_shape
 
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        """The output for a batch ``x`` and the cache :meth:`backward_pass` will get with its gradient."""
+        if _overrides(self, "forward") is None:
+            raise NotImplementedError(f"{type(self).__name__} does not implement forward_pass (or forward)")
+        return self.forward(x, training=training), STATEFUL
+
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        """d loss / d x from d loss / d y and the cache of the forward pass that made y; fills ``self.grads``."""
+        if cache is STATEFUL:
+            if _overrides(self, "backward") is None:
+                raise NotImplementedError(f"{type(self).__name__} does not implement backward_pass (or backward)")
+            return self.backward(grad)
+        raise NotImplementedError(f"{type(self).__name__} does not implement backward_pass")
+
     def forward(self, x: Array, *, training: bool = False) -> Array:
-        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+        """First-release form: the output only; the cache is kept on the layer for :meth:`backward`."""
+        if _overrides(self, "forward_pass") is None:
+            raise NotImplementedError(f"{type(self).__name__} does not implement forward_pass (or forward)")
+        y, self.__dict__["_last_cache"] = self.forward_pass(x, training=training)
+        return y
 
     def backward(self, grad: Array) -> Array:
-        raise NotImplementedError(f"{type(self).__name__} does not implement backward")
+        """First-release form: the gradient through the last :meth:`forward` of this layer."""
+        if _overrides(self, "backward_pass") is None:
+            raise NotImplementedError(f"{type(self).__name__} does not implement backward_pass (or backward)")
+        if "_last_cache" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}.backward needs a forward first")
+        return self.backward_pass(grad, self.__dict__["_last_cache"])
 
     def zero_grads(self) -> None:
         for grad in self.grads.values():
             grad.fill(0)
 
 
+def _overrides(layer: Any, name: str) -> Any:
+    """The subclass's own ``name`` method, or None when only BaseLayer's adapter is there."""
+    method = getattr(type(layer), name, None)
+    return None if method is getattr(BaseLayer, name) else method
+
+
+def run_forward(layer: Any, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+    """``(y, cache)`` from any layer: ``forward_pass`` when it has one, else its first-release ``forward``."""
+    method = getattr(layer, "forward_pass", None)
+    if method is None:
+        return layer.forward(x, training=training), STATEFUL
+    return method(x, training=training)
+
+
+def run_backward(layer: Any, grad: Array, cache: Any) -> Array:
+    """d loss / d x from any layer, given the cache :func:`run_forward` returned with its output."""
+    if cache is STATEFUL and not isinstance(layer, BaseLayer):
+        return layer.backward(grad)
+    return layer.backward_pass(grad, cache)
+
+
+def loss_forward(loss: Any, y_pred: Array, y_true: Array) -> tuple[float, Any]:
+    """``(value, cache)`` from any loss: ``forward_pass`` when it has one, else its ``forward``."""
+    method = getattr(loss, "forward_pass", None)
+    if method is None:
+        return float(loss.forward(y_pred, y_true)), (y_pred, y_true)
+    value, cache = method(y_pred, y_true)
+    return float(value), cache
+
+
+def loss_backward(loss: Any, cache: Any) -> Array:
+    """d loss / d y_pred from any loss, given the cache :func:`loss_forward` returned."""
+    method = getattr(loss, "backward_pass", None)
+    if method is None:
+        return loss.backward(*cache)
+    return method(cache)
+
+
 class BaseLoss(_Configurable):
-    """Base class for losses: mean-reduced ``forward`` and its gradient ``backward``."""
+    """Base class for losses: mean-reduced ``forward`` and its gradient ``backward``.
+
+    A loss may also implement ``forward_pass(y_pred, y_true) -> (value, cache)`` and
+    ``backward_pass(cache) -> d loss / d y_pred`` to hand work from the forward to the backward (the
+    softmax of CrossEntropy); the Network calls that pair when it is there (see :func:`loss_forward`).
+    """
+
+    def forward_pass(self, y_pred: Array, y_true: Array) -> tuple[float, Any]:
+        return self.forward(y_pred, y_true), (y_pred, y_true)
+
+    def backward_pass(self, cache: Any) -> Array:
+        return self.backward(*cache)
 
     def forward(self, y_pred: Array, y_true: Array) -> float:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")

@@ -49,6 +49,7 @@ __all__ = [
     "metrics",
     "callbacks",
     "datasets",
+    "ops",
 ]
 
 KINDS: dict[str, str] = {
@@ -61,6 +62,7 @@ KINDS: dict[str, str] = {
     "metrics": "nnfs.metrics",
     "callbacks": "nnfs.callbacks",
     "datasets": "nnfs.datasets",
+    "ops": "nnfs.ops",
 }
 HOOKS_GROUP = "nnfs.hooks"
 IN_PROCESS = "<in-process>"
@@ -356,9 +358,10 @@ initializers = Registry("initializers", KINDS["initializers"])
 metrics = Registry("metrics", KINDS["metrics"])
 callbacks = Registry("callbacks", KINDS["callbacks"])
 datasets = Registry("datasets", KINDS["datasets"])
+ops = Registry("ops", KINDS["ops"])
 
 _REGISTRIES = {registry.kind: registry for registry in (
-    layers, activations, losses, optimizers, schedulers, initializers, metrics, callbacks, datasets
+    layers, activations, losses, optimizers, schedulers, initializers, metrics, callbacks, datasets, ops
 )}
 
 

@@ -222,7 +222,7 @@ def test_kinds_and_their_groups():
     expected = {
         "layers": "nnfs.layers", "activations": "nnfs.activations", "losses": "nnfs.losses",
         "optimizers": "nnfs.optimizers", "schedulers": "nnfs.schedulers", "initializers": "nnfs.initializers",
-        "metrics": "nnfs.metrics", "callbacks": "nnfs.callbacks", "datasets": "nnfs.datasets",
+        "metrics": "nnfs.metrics", "callbacks": "nnfs.callbacks", "datasets": "nnfs.datasets", "ops": "nnfs.ops",
     }
     assert registry.KINDS == expected
     assert registry.kinds() == list(expected)

@@ -267,8 +267,9 @@ def test_conv_max_pool_routes_each_window_to_its_first_maximum(dtype):
 
 def test_conv_transpose_splits_its_products_while_a_network_holds_the_blas(monkeypatch):
     from nnfs_core import parallel
+    from nnfs_core.ops import _threads
 
-    monkeypatch.setattr(parallel, "_SPLIT_MIN", 1)  # split even these small products
+    monkeypatch.setattr(_threads, "_SPLIT_MIN", 1)  # split even these small products
     rng = np.random.default_rng(9)
     x = rng.standard_normal((6, 4, 5, 5))
     results = []

@@ -1,0 +1,66 @@
+"""Compute backends (docs/architecture.md, "Where speed lives").
+
+A component asks ``self.ops`` for its products, kernels and normalisation reductions, and knows nothing of
+threads, BLAS settings or scratch memory. Two backends ship with the core:
+
+* ``numpy`` (:class:`NumpyOps`): the readable, single-threaded reference;
+* ``cpu`` (:class:`CPUOps`, the default): the same maths cut over threads, the BLAS policy in one place.
+
+Others come from packs through the ``nnfs.ops`` entry-point group. :func:`get` turns a name, a config dict
+or an instance into a backend; ``NNFS_OPS`` chooses the default.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from nnfs_core.ops.base import Ops
+
+__all__ = ["Ops", "NumpyOps", "CPUOps", "get", "default_name", "ENV_OPS", "DEFAULT"]
+
+ENV_OPS = "NNFS_OPS"
+DEFAULT = "cpu"
+_instances: dict[str, Ops] = {}
+
+
+def __getattr__(name: str) -> Any:
+    # The backends are registry components: imported on first use, not by ``import nnfs_core``.
+    if name == "CPUOps":
+        from nnfs_core.ops.cpu_ops import CPUOps
+
+        return CPUOps
+    if name == "NumpyOps":
+        from nnfs_core.ops.numpy_ops import NumpyOps
+
+        return NumpyOps
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def default_name() -> str:
+    """The backend a Network uses when none is given: ``NNFS_OPS`` if set, else ``"cpu"``."""
+    return os.environ.get(ENV_OPS, "").strip() or DEFAULT
+
+
+def get(spec: Any = None) -> Ops:
+    """The backend for a name (``"numpy"``), a config dict, an instance, or None (the default).
+
+    Backends named by the registry are shared: every network asking for ``"cpu"`` gets one instance.
+    """
+    if isinstance(spec, Ops):
+        return spec
+    from nnfs_core import registry
+    from nnfs_core.errors import ConfigError
+
+    spec = default_name() if spec is None else spec
+    if isinstance(spec, str):
+        key = registry.normalize(spec)
+        if key not in _instances:
+            _instances[key] = registry.ops.create(spec)
+        backend = _instances[key]
+    else:
+        backend = registry.ops.resolve(spec)
+    if not isinstance(backend, Ops):
+        raise ConfigError(f"the compute backend {spec!r} is a {type(backend).__name__}, not an nnfs_core.ops.Ops; "
+                          f"a backend subclasses Ops (see docs/architecture.md)")
+    return backend
