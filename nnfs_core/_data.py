@@ -19,7 +19,11 @@ class DataError(NNFSError, ValueError):
 
 
 def as_inputs(x: Any, dtype: np.dtype[Any], name: str = "X") -> Array:
-    """``x`` as an array of ``dtype`` (cast once, no copy when it already is), finite, non-empty."""
+    """``x`` as an array of ``dtype`` (cast once, no copy when it already is), finite, non-empty.
+
+    For an integer ``dtype`` (the ids an embedding takes, see ``BaseLayer.input_dtype``) ``x`` must hold
+    integers that fit it: they are never routed through float, where 16,777,217 would become 16,777,216.
+    """
     try:
         array = np.asarray(x)
     except (TypeError, ValueError) as error:
@@ -31,11 +35,24 @@ def as_inputs(x: Any, dtype: np.dtype[Any], name: str = "X") -> Array:
                          f"for a single feature use X.reshape(-1, 1), for a single sample X[None]")
     if array.shape[0] == 0:
         raise DataError(f"{name} is empty (shape {array.shape}): there is nothing to train on")
+    if np.dtype(dtype).kind in "iu":
+        return _as_integers(array, np.dtype(dtype), name)
     array = array.astype(dtype, copy=False)
     if not np.isfinite(array).all():
         bad = int(np.count_nonzero(~np.isfinite(array)))
         raise DataError(f"{name} contains {bad} NaN or infinite value(s); clean or impute them first")
     return array
+
+
+def _as_integers(array: Array, dtype: np.dtype[Any], name: str) -> Array:
+    if array.dtype.kind not in "biu":
+        raise DataError(f"{name} holds {array.dtype} values, but the network's first layer takes integer input "
+                        f"({dtype}); pass integers, e.g. {name}.astype('{dtype}')")
+    if not np.can_cast(array.dtype, dtype):
+        limits = np.iinfo(dtype)
+        if array.min() < limits.min or array.max() > limits.max:
+            raise DataError(f"{name} holds values outside the range of {dtype}, the first layer's input dtype")
+    return array.astype(dtype, copy=False)
 
 
 def as_targets(y: Any, n: int, dtype: np.dtype[Any], name: str = "y") -> Array:

@@ -37,7 +37,10 @@ class Network:
     scheduler : instance, name or config dict, optional
         A learning-rate scheduler (nnfs-optim); it is added to every ``fit``'s callbacks.
     dtype : str
-        Floating dtype of every parameter and activation; ``float32`` by default.
+        Floating dtype of every parameter and activation; ``float32`` by default. Inputs are cast to it
+        once, at the network's boundary (no copy when they already are). A first layer that takes
+        integer ids (an embedding) declares ``input_dtype = "int64"``: its input is then passed through
+        as integers, never through float, and float input is refused (see :attr:`input_dtype`).
     seed : int, optional
         Seed of the network's Generator, the only source of randomness (initialisation, shuffling,
         dropout): the same seed and data give bit-identical weights.
@@ -133,6 +136,13 @@ class Network:
             raise ShapeError(f"the network was built for samples of shape {self.input_shape} (first layer "
                              f"{type(self.layers[0]).__name__}), but {name} has samples of shape {tuple(x.shape[1:])}")
 
+    @property
+    def input_dtype(self) -> np.dtype[Any]:
+        """What inputs are cast to: the first layer's declared ``input_dtype`` (integer ids for an
+        embedding, passed through without a float cast), else the network's ``dtype``."""
+        declared = getattr(self.layers[0], "input_dtype", None) if self.layers else None
+        return self.dtype if declared is None else np.dtype(declared)
+
     def trainable_parameters(self) -> tuple[list[Array], list[Array]]:
         """Parameters of trainable layers and their gradients, in a fixed order (the optimizer's keys)."""
         params, grads = [], []
@@ -188,7 +198,7 @@ class Network:
 
     def _check_training_data(self, x: Any, y: Any, name: str = "X") -> tuple[Array, Array]:
         self._check_ready()
-        x = as_inputs(x, self.dtype, name)
+        x = as_inputs(x, self.input_dtype, name)
         y = as_targets(y, len(x), self.dtype, "y" if name == "X" else f"{name}'s y")
         self._ensure_built(x, name)
         self.loss.check_target(self.output_shape, y)  # type: ignore[union-attr]
@@ -291,7 +301,7 @@ class Network:
     def predict(self, x: Any, *, batch_size: int = 256) -> Array:
         """Outputs for every sample, computed in batches in inference mode. Safe to call concurrently."""
         batch_size = check_batch_size(batch_size)
-        x = as_inputs(x, self.dtype)
+        x = as_inputs(x, self.input_dtype)
         self._ensure_built(x)
         with self._threads():
             first = self._forward(x[:batch_size], training=False)

@@ -103,6 +103,11 @@ class _Configurable:
     #: Constructor arguments the conformance kit (:mod:`nnfs_core.testing`) uses when it must create the
     #: component on its own, e.g. ``{"output_size": 3}`` for Dense. Empty when the defaults will do.
     example_args: ClassVar[dict[str, Any]] = {}
+    #: Checks of the kit this component fails for a documented reason, e.g.
+    #: ``{"check_gradients": "the kink at 0 is not differentiable"}``. Wherever the kit runs (``check_layer``
+    #: and friends, ``parametrize_with_checks``, ``check_distribution``, ``nnfs plugins --check``) these
+    #: are expected failures, and an unexpected pass is reported so that the entry is removed.
+    expected_failed_checks: ClassVar[dict[str, str]] = {}
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {}
@@ -176,6 +181,11 @@ class BaseLayer(_Configurable):
     #: splits products and kernels itself (see nnfs_core.ops.cpu_ops). A class attribute, or set per
     #: instance in ``build``. A declaration only: the layer itself never touches threads.
     parallel: bool = False
+    #: The dtype of the input the layer takes when that is not the network's float dtype: an integer dtype
+    #: such as ``"int64"`` for ids (an embedding). A network whose first layer declares one casts its input
+    #: to it instead of to float (and refuses float input); the kit feeds such a layer
+    #: :meth:`example_input`, and expects no input gradient from ``backward`` (it may return ``None``).
+    input_dtype: ClassVar[str | None] = None
 
     def __init__(self) -> None:
         self.params: dict[str, Array] = {}
@@ -223,6 +233,20 @@ class BaseLayer(_Configurable):
                 raise NotImplementedError(f"{type(self).__name__} does not implement backward_pass (or backward)")
             return self.backward(grad)
         raise NotImplementedError(f"{type(self).__name__} does not implement backward_pass")
+
+    def example_input(self, shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> Array:
+        """A batch the conformance kit feeds the layer: ``shape`` includes the batch axis.
+
+        The default is normal floats of standard deviation 1.5 in ``dtype`` (the layer's float dtype), or
+        integers in ``[0, 10)`` of :attr:`input_dtype` when that is an integer dtype. Override it when the
+        layer needs other values, e.g. ids below ``num_embeddings``::
+
+            def example_input(self, shape, *, rng, dtype):
+                return rng.integers(0, self.num_embeddings, shape, dtype=self.input_dtype)
+        """
+        if self.input_dtype is not None and np.dtype(self.input_dtype).kind in "iu":
+            return rng.integers(0, 10, shape).astype(self.input_dtype)
+        return (rng.standard_normal(shape) * 1.5).astype(dtype)
 
     def forward(self, x: Array, *, training: bool = False) -> Array:
         """First-release form: the output only; the cache is kept on the layer for :meth:`backward`."""

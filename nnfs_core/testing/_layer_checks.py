@@ -35,7 +35,17 @@ def built(component: Any, dtype: Any = np.float64, seed: int = 0) -> tuple[Any, 
 
 
 def batch(component: Any, n: int = BATCH, dtype: Any = np.float64, seed: int = 1) -> Any:
-    return random((n, *input_shape_of(component)), dtype, seed)
+    """The layer's ``example_input`` (normal floats unless it declares otherwise, e.g. integer ids)."""
+    shape = (n, *input_shape_of(component))
+    make = getattr(component, "example_input", None)
+    if make is None:
+        return random(shape, dtype, seed)
+    return np.asarray(make(shape, rng=np.random.default_rng(seed), dtype=dtype))
+
+
+def takes_floats(component: Any) -> bool:
+    """False for a layer fed integers (ids): it has no input gradient, so backward may return None."""
+    return bool(batch(component, n=1).dtype.kind == "f")
 
 
 def check_layer_protocol(component: Any) -> None:
@@ -67,8 +77,9 @@ def check_dtype_preserved(component: Any) -> None:
                 raise fail(component, f"parameter {key!r} is {value.dtype} in a {np.dtype(dtype)} layer")
         y = layer.forward(batch(component, dtype=dtype), training=True)
         grad = layer.backward(np.ones_like(y))
-        if y.dtype != dtype or grad.dtype != dtype:
-            raise fail(component, f"{np.dtype(dtype)} input gave a {y.dtype} output and a {grad.dtype} gradient")
+        grad_dtype = grad.dtype if takes_floats(component) else dtype
+        if y.dtype != dtype or grad_dtype != dtype:
+            raise fail(component, f"a {np.dtype(dtype)} layer gave a {y.dtype} output and a {grad_dtype} gradient")
 
 
 def check_input_not_modified(component: Any) -> None:
@@ -102,7 +113,8 @@ def check_batch_size_one(component: Any) -> None:
     """A batch of one sample works forward and backward."""
     layer, output_shape = built(component)
     y = layer.forward(batch(component, n=1), training=False)
-    if y.shape != (1, *output_shape) or layer.backward(np.ones_like(y)).shape != (1, *input_shape_of(component)):
+    grad = layer.backward(np.ones_like(y))
+    if y.shape != (1, *output_shape) or (takes_floats(component) and grad.shape != (1, *input_shape_of(component))):
         raise fail(component, "a batch of one sample gives wrong shapes")
 
 
@@ -111,7 +123,7 @@ def check_backward_shape(component: Any) -> None:
     layer, _ = built(component)
     x = batch(component)
     grad = layer.backward(np.ones_like(layer.forward(x, training=True)))
-    if grad is None or grad.shape != x.shape:
+    if takes_floats(component) and (grad is None or grad.shape != x.shape):
         raise fail(component, f"backward returned {None if grad is None else grad.shape}, expected {x.shape}")
     if set(layer.grads) != set(layer.params):
         raise fail(component, f"grads has keys {sorted(layer.grads)}, params has {sorted(layer.params)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -32,6 +33,27 @@ def _prepare(component: Any, input_shape: tuple[int, ...] | None) -> Any:
     return obj
 
 
+def declared_failures(obj: Any, given: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The component's own ``expected_failed_checks`` (a class attribute), plus those given to the runner."""
+    return {**dict(getattr(obj, "expected_failed_checks", None) or {}), **dict(given or {})}
+
+
+def _conformance(check: Check) -> Check:
+    """``check`` raising only ConformanceError: a component that crashes a check fails it like any other."""
+
+    @functools.wraps(check)
+    def run(component: Any) -> None:
+        try:
+            check(component)
+        except ConformanceError:
+            raise
+        except Exception as error:  # noqa: BLE001 - reported as the component's failure, chained
+            raise ConformanceError(f"{type(component).__name__}: {check.__name__} raised "
+                                   f"{type(error).__name__}: {error}") from error
+
+    return run
+
+
 def run_checks(
     component: Any,
     checks: list[Check],
@@ -41,7 +63,7 @@ def run_checks(
 ) -> None:
     """Run ``checks``; raise one ConformanceError listing every unexpected failure (and unexpected pass)."""
     obj = _prepare(component, input_shape)
-    expected = dict(expected_failed_checks or {})
+    expected = declared_failures(obj, expected_failed_checks)
     problems = []
     for check in checks:
         try:
@@ -95,7 +117,9 @@ def parametrize_with_checks(
 
     Items are instances, classes (built with ``example_args``) or ``(layer, input_shape)`` pairs.
     ``expected_failed_checks`` maps check names to the documented reason they fail (or is a function of
-    the component returning such a mapping); those become strict xfails::
+    the component returning such a mapping); with those the component's class declares in its own
+    ``expected_failed_checks``, they become strict xfails. A check that crashes (any exception) fails
+    with a ConformanceError chained to the original error::
 
         @parametrize_with_checks([Dense(4), (Reshape((2, 3)), (6,))])
         def test_conformance(component, check):
@@ -107,9 +131,11 @@ def parametrize_with_checks(
     for item in components:
         component, shape = item if isinstance(item, tuple) else (item, None)
         obj = _prepare(component, shape)
-        failing = expected_failed_checks(obj) if callable(expected_failed_checks) else expected_failed_checks or {}
+        given = expected_failed_checks(obj) if callable(expected_failed_checks) else expected_failed_checks
+        failing = declared_failures(obj, given)
         for check in checks_for(obj):
             marks = [pytest.mark.xfail(reason=failing[check.__name__], strict=True,
                                        raises=ConformanceError)] if check.__name__ in failing else []
-            params.append(pytest.param(obj, check, marks=marks, id=f"{_describe(obj)}-{check.__name__}"))
+            params.append(pytest.param(obj, _conformance(check), marks=marks,
+                                       id=f"{_describe(obj)}-{check.__name__}"))
     return pytest.mark.parametrize(("component", "check"), params)
