@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 
 def check_positive(owner: str, name: str, value: Any, *, allow_zero: bool = False) -> None:
-    """Raise ``ValueError`` unless ``value`` is a real number > 0 (or >= 0 with ``allow_zero``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    """Raise ``ValueError`` unless ``value`` is a finite real number > 0 (or >= 0 with ``allow_zero``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
         raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
     if value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{owner}: {name} must be {bound}, got {value!r}")

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from nnfs_core.errors import TrainingDivergedError
+
 Array = np.ndarray[Any, Any]
 
 
@@ -102,7 +104,10 @@ def run_epochs(
             totals = progress.totals
             for batch, (xb, yb) in enumerate(_batches(x, y, batch_size, order, buffer, first), start=first):
                 hook.on_batch_start(network=network, epoch=epoch, batch=batch)
-                loss, output = network._train_step(xb, yb, params, grads)
+                try:
+                    loss, output = network._train_step(xb, yb, params, grads)
+                except TrainingDivergedError as error:
+                    raise TrainingDivergedError(f"epoch {epoch + 1}, batch {batch + 1}: {error}") from None
                 logs = {"loss": loss, "size": len(xb)}
                 for metric in metrics:
                     logs[metric.name] = float(metric(output, yb))

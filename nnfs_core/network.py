@@ -13,11 +13,23 @@ import numpy as np
 from nnfs_core import ops as backends
 from nnfs_core import registry
 from nnfs_core._data import DataError, as_inputs, as_targets, check_batch_size
+from nnfs_core._finite_step import apply_finite_step
 from nnfs_core._summary import summary_table
 from nnfs_core.errors import ConfigError, ShapeError
 from nnfs_core.protocols import Array, loss_backward, loss_forward, run_backward, run_forward
 
 __all__ = ["Network"]
+
+
+def _checked_learning_rate(value: Any) -> float:
+    """``fit(learning_rate=)`` as a float, refused unless it is a finite number >= 0."""
+    from nnfs_core._checks import check_positive
+
+    try:
+        check_positive("fit", "learning_rate", value, allow_zero=True)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(str(error)) from None
+    return float(value)
 
 
 class Network:
@@ -82,6 +94,7 @@ class Network:
         self.history: Any = None
         self.stop_training = False
         self._fit_progress: Any = None  # set by the training loop during fit (see nnfs_core._loop)
+        self._step_backup: list[Array] = []  # the parameters before the running step (see _finite_step)
 
     # -- structure -------------------------------------------------------------------------------------
     def add(self, layer: Any, input_shape: Sequence[int] | None = None) -> Network:
@@ -176,7 +189,7 @@ class Network:
             grad = loss_backward(self.loss, loss_cache)
             for layer, cache in zip(reversed(self.layers), reversed(caches)):
                 grad = run_backward(layer, grad, cache)
-            self.optimizer.step(params, grads)  # type: ignore[union-attr]
+            apply_finite_step(self.optimizer, params, grads, self._step_backup)
         return loss, output
 
     def train_on_batch(self, x: Any, y: Any) -> float:
@@ -261,7 +274,7 @@ class Network:
         metrics = self._resolved_metrics()
         callback_list = self._callbacks(callbacks, verbose)
         if learning_rate is not None:
-            self.optimizer.learning_rate = float(learning_rate)  # type: ignore[union-attr]
+            self.optimizer.learning_rate = _checked_learning_rate(learning_rate)  # type: ignore[union-attr]
         resume = None
         if resume_from is not None:
             if initial_epoch:

@@ -50,6 +50,8 @@ def test_a_good_config_builds_a_network(tmp_path, plain_sgd):
     (lambda t: t.replace('dataset = "digits"\n', ""), r"required key 'dataset' is missing"),
     (lambda t: t + "[[layers]]\nfoo = 1\n", r"layers\[2\]: a table needs a 'name' key"),
     (lambda t: t.replace("epochs = 2", "epochs = [2"), r"not valid TOML"),
+    (lambda t: t.replace("learning_rate = 0.1", "learning_rate = inf"), r"line 4: optimizer: .*learning_rate .*finite"),
+    (lambda t: t.replace("learning_rate = 0.1", "learning_rate = nan"), r"line 4: optimizer: .*learning_rate"),
 ])
 def test_bad_configs_point_at_the_line_and_key(tmp_path, plain_sgd, edit, match):
     with pytest.raises(ConfigError, match=match):

@@ -1,0 +1,66 @@
+"""The optimizer step that is applied only when it keeps every parameter finite.
+
+A diverging run must not leave NaN or inf in the weights: a step whose gradients are not finite, or
+whose update makes a parameter non-finite (an overflow), is not applied, and
+:class:`~nnfs_core.errors.TrainingDivergedError` says so. The parameters then hold their values from
+before the step (docs/architecture.md, "Training loop").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nnfs_core.errors import TrainingDivergedError
+
+__all__ = ["all_finite", "apply_finite_step"]
+
+Array = np.ndarray[Any, Any]
+
+_ADVICE = ("the step was not applied, so the weights keep their last finite values. Lower the learning rate, "
+           "clip gradients (clip_norm=1.0) or check the data")
+
+
+def all_finite(arrays: Sequence[Array]) -> bool:
+    """Whether no array holds a NaN or an infinity.
+
+    A sum is NaN or inf whenever one element is, so the sum (no temporary array) settles the common
+    case; only a non-finite sum, which finite elements can also reach by overflow, is checked element-wise.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # inf - inf in the sum is what is being asked
+        for array in arrays:
+            if not math.isfinite(float(np.sum(array))) and not np.isfinite(array).all():
+                return False
+    return True
+
+
+def apply_finite_step(optimizer: Any, params: list[Array], grads: list[Array], backup: list[Array]) -> None:
+    """``optimizer.step(params, grads)``, unless the gradients or the updated parameters are not finite.
+
+    ``backup`` is the caller's list of scratch arrays (kept between steps so that no step allocates):
+    the parameters are copied there before the step and copied back if the step made one non-finite.
+
+    Raises
+    ------
+    TrainingDivergedError
+        The gradients, or the parameters after the step, hold NaN or inf; the parameters are unchanged
+        (so they are after any other exception raised by the step).
+    """
+    if not all_finite(grads):
+        raise TrainingDivergedError(f"the gradients became NaN or infinite; {_ADVICE}")
+    if len(backup) != len(params) or any(b.shape != p.shape or b.dtype != p.dtype for b, p in zip(backup, params)):
+        backup[:] = [np.empty_like(param) for param in params]
+    for saved, param in zip(backup, params):
+        np.copyto(saved, param)
+    try:
+        optimizer.step(params, grads)
+        if not all_finite(params):
+            raise TrainingDivergedError(f"the update made the weights NaN or infinite; {_ADVICE}")
+    except BaseException:
+        # Half a step (an error, np.seterr(all="raise"), Ctrl-C inside the optimizer) is no step either.
+        for saved, param in zip(backup, params):
+            np.copyto(param, saved)
+        raise

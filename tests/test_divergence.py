@@ -1,0 +1,119 @@
+"""A diverging run stops with TrainingDivergedError and the weights keep their last finite values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nnfs_core import Network
+from nnfs_core.errors import ConfigError, NNFSError, TrainingDivergedError
+from nnfs_core.protocols import BaseLayer
+
+
+class _PoisonGradient(BaseLayer):
+    """Identity forward; backward gives NaN gradients from the ``at``-th call on (finite loss, bad gradient)."""
+
+    def __init__(self, at: int = 2) -> None:
+        super().__init__()
+        self.at, self.calls = at, 0
+
+    def build(self, input_shape, *, rng, dtype):
+        return input_shape
+
+    def forward(self, x, *, training=False):
+        return x
+
+    def backward(self, grad):
+        self.calls += 1
+        return grad * np.nan if self.calls >= self.at else grad
+
+
+def _data(n=12):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((n, 4)).astype(np.float32), rng.integers(0, 3, n)
+
+
+def _network(plain_sgd, *layers, **sgd):
+    network = Network(layers=[{"name": "dense", "output_size": 3}, *layers], optimizer=plain_sgd(**sgd),
+                      loss="cross_entropy", seed=0)
+    network.build((4,))
+    return network
+
+
+def _weights(network):
+    return [p.copy() for p in network.trainable_parameters()[0]]
+
+
+def test_non_finite_gradients_are_not_applied(plain_sgd):
+    network = _network(plain_sgd, _PoisonGradient(at=2))
+    x, y = _data()
+    with pytest.raises(TrainingDivergedError, match=r"gradients.*epoch 1, batch 2|epoch 1, batch 2.*gradients"):
+        network.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    after_one = _network(plain_sgd)
+    after_one.fit(x[:4], y[:4], epochs=1, batch_size=4, shuffle=False, verbose=0)
+    for weight, expected in zip(_weights(network), _weights(after_one)):
+        assert np.isfinite(weight).all()
+        np.testing.assert_array_equal(weight, expected)  # exactly the weights after the one good step
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_an_update_that_overflows_is_undone(plain_sgd):
+    network = _network(plain_sgd, learning_rate=1e38)
+    before = _weights(network)
+    x, y = _data()
+    with pytest.raises(TrainingDivergedError, match="last finite values"):
+        network.fit(x * 1e3, y, epochs=1, batch_size=12, verbose=0)
+    for weight, expected in zip(_weights(network), before):
+        np.testing.assert_array_equal(weight, expected)
+
+
+def test_an_optimizer_that_raises_mid_step_leaves_the_weights_as_they_were(plain_sgd):
+    network = _network(plain_sgd)
+    before = _weights(network)
+    calls = []
+
+    def failing_update(param, grad, state):
+        calls.append(1)
+        param -= 1.0
+        if len(calls) == 2:
+            raise FloatingPointError("overflow in the second parameter")
+
+    network.optimizer.update = failing_update
+    with pytest.raises(FloatingPointError, match="second parameter"):
+        network.train_on_batch(*_data())
+    for weight, expected in zip(_weights(network), before):
+        np.testing.assert_array_equal(weight, expected)
+
+
+def test_train_on_batch_refuses_a_diverging_step_too(plain_sgd):
+    network = _network(plain_sgd, _PoisonGradient(at=1))
+    before = _weights(network)
+    with pytest.raises(TrainingDivergedError):
+        network.train_on_batch(*_data())
+    for weight, expected in zip(_weights(network), before):
+        np.testing.assert_array_equal(weight, expected)
+
+
+@pytest.mark.parametrize("rate", [math.nan, math.inf, -math.inf, -0.1, "fast", None.__class__])
+def test_fit_refuses_a_learning_rate_that_is_not_a_finite_number(plain_sgd, rate):
+    network = _network(plain_sgd)
+    before = _weights(network)
+    with pytest.raises(NNFSError, match="learning_rate"):
+        network.fit(*_data(), learning_rate=rate, verbose=0)
+    for weight, expected in zip(_weights(network), before):
+        np.testing.assert_array_equal(weight, expected)
+
+
+def test_fit_accepts_numpy_learning_rates(plain_sgd):
+    network = _network(plain_sgd)
+    network.fit(*_data(), learning_rate=np.float32(0.01), verbose=0)
+    assert network.optimizer.learning_rate == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("rate", [math.nan, math.inf])
+def test_optimizers_refuse_non_finite_learning_rates(plain_sgd, rate):
+    with pytest.raises((ValueError, TypeError), match="learning_rate"):
+        plain_sgd(learning_rate=rate)
+    assert issubclass(ConfigError, ValueError)
