@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
-from nnfs_core import Network
-from nnfs_core.errors import NNFSError
+from nnfs_core import Network, persistence
+from nnfs_core.errors import ModelFormatError, NNFSError
 
 
 @pytest.fixture
@@ -86,3 +88,63 @@ def test_fit_without_loss_or_optimizer_says_what_to_pass():
     network = Network(layers=[{"name": "dense", "output_size": 2}], loss="mse")
     with pytest.raises(NNFSError, match="no optimizer"):
         network.fit(*good(), verbose=0)
+
+
+# -- files that are not model files ---------------------------------------------------------------------------
+def _load_in_thread(path):
+    """Network.load(path) in a thread; returns (finished, raised). A load that blocks is released, not awaited."""
+    import threading
+
+    outcome = {}
+
+    def target():
+        try:
+            Network.load(path)
+        except BaseException as error:  # noqa: BLE001 - the test inspects it
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(30)
+    finished = not thread.is_alive()
+    if not finished and os.path.exists(path):  # unblock an open() waiting for a FIFO writer
+        with open(path, "wb"):
+            pass
+        thread.join(30)
+    return finished, outcome.get("error")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_loading_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    path = tmp_path / "model.nnfs"
+    os.mkfifo(path)
+    finished, error = _load_in_thread(str(path))
+    assert finished, "Network.load blocked on a FIFO"
+    assert isinstance(error, ModelFormatError) and "FIFO" in str(error)
+
+
+@pytest.mark.parametrize("special", ["directory", "device"])
+def test_directories_and_devices_are_model_format_errors(tmp_path, special):
+    if special == "directory":
+        path = str(tmp_path)
+    else:
+        path = os.devnull
+        if not os.path.exists(path) or os.name == "nt":
+            pytest.skip("no character device")
+    for read in (Network.load, persistence.read_header):
+        with pytest.raises(ModelFormatError, match="regular file|directory"):
+            read(path)
+
+
+def test_an_unreadable_file_is_a_model_format_error(tmp_path, monkeypatch):
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "open", denied)
+    with pytest.raises(ModelFormatError, match="Permission denied"):
+        Network.load(str(tmp_path / "model.nnfs"))
+
+
+def test_a_missing_model_file_is_a_file_not_found_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        Network.load(str(tmp_path / "missing.nnfs"))

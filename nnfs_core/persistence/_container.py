@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import stat
 import struct
 import zipfile
 import zlib
@@ -35,6 +36,29 @@ _CHUNK = 1 << 20
 #: method; RuntimeError: encryption; OverflowError/ValueError: absurd numbers in the headers).
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struct.error, NotImplementedError,
             RuntimeError, OverflowError, UnicodeError, KeyError, IndexError, TypeError)
+
+
+def _open_regular_file(path: str) -> IO[bytes]:
+    """Open ``path`` for reading if it is a regular file; anything else is a :class:`ModelFormatError`.
+
+    The file is opened without blocking, so a FIFO (which would wait for a writer forever) or a device is
+    refused by what it is, not waited on; a missing file stays a ``FileNotFoundError``.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise ModelFormatError(f"{path}: cannot open the model file: {error.strerror or error}") from error
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        what = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise ModelFormatError(f"{path}: is {what}; a model file is a regular file written by Network.save")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
 
 
 def _info(name: str) -> zipfile.ZipInfo:
@@ -62,7 +86,7 @@ class Container:
     def __init__(self, path: str | os.PathLike[str], limits: LoadLimits) -> None:
         self.path = os.fspath(path)
         self.limits = limits
-        self._file = open(self.path, "rb")  # noqa: SIM115 - closed by close()/__exit__
+        self._file = _open_regular_file(self.path)
         try:
             self._archive = self._open_archive()
             self.members = self._check_members()
