@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     from nnfs_core import _model_commands
 
     _model_commands.add_parsers(commands)
+    from nnfs_core import _doc_command
+
+    _doc_command.add_parser(commands)
     return parser
 
 
