@@ -60,12 +60,15 @@ def _describe(entry: Entry) -> list[str]:
 
     try:
         info = describe(entry.load())
+        if info is None:
+            return ["?", "?", "?", "unknown (the loader has no describe())"]
+        shape = "x".join(str(size) for size in info.sample_shape) if info.sample_shape else "?"
+        return [_count(info.train_size), _count(info.test_size), shape, str(info.source)]
     except NNFSError as error:  # a pack that fails to import, or a malformed file: show it, list the rest
         return ["?", "?", "?", f"unavailable - {error}"]
-    if info is None:
-        return ["?", "?", "?", "unknown (the loader has no describe())"]
-    shape = "x".join(str(size) for size in info.sample_shape) if info.sample_shape else "?"
-    return [_count(info.train_size), _count(info.test_size), shape, info.source]
+    except Exception as error:  # noqa: BLE001 - a pack's describe() has a bug: its row says so, the rest is listed
+        return ["?", "?", "?", f"unavailable - describe() from {entry.distribution}=={entry.version} raised "
+                               f"{type(error).__name__}: {error}"]
 
 
 def _count(size: int | None) -> str:

@@ -3,11 +3,14 @@
 Installed ``nnfs.hooks`` plugins are imported once per process, one by one: a plugin that fails to
 import, to instantiate, or whose hooks do not match the specifications is skipped with a warning naming
 its distribution (or, with ``NNFS_STRICT_PLUGINS=1``, raises :class:`~nnfs_core.errors.PluginLoadError`),
-so a broken pack never stops training.
+so a broken pack never stops training. A plugin whose hook raises while training runs is switched off for
+the rest of the process with the same warning (or error in strict mode): the user did not ask for it in
+this ``fit``, so it must not end it. Callbacks passed to ``fit`` are the user's own and raise as usual.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import warnings
 from collections.abc import Iterable
@@ -22,7 +25,7 @@ __all__ = ["PluginManager", "make_plugin_manager", "hook_plugins", "forget_hook_
 
 
 class HookPluginWarning(UserWarning):
-    """An installed ``nnfs.hooks`` plugin could not be loaded and was skipped."""
+    """An installed ``nnfs.hooks`` plugin could not be loaded, or raised, and was switched off."""
 
 
 class PluginManager(pluggy.PluginManager):
@@ -48,6 +51,8 @@ class PluginManager(pluggy.PluginManager):
 
 
 _loaded: list[tuple[str, Any]] | None = None
+_origins: dict[str, tuple[str, str]] = {}  # plugin name -> ("nnfs.hooks plugin 'x' from dist==1.0", dist)
+_switched_off: set[str] = set()  # plugins whose hook raised during this process
 
 
 def hook_plugins() -> list[tuple[str, Any]]:
@@ -65,8 +70,11 @@ def hook_plugins() -> list[tuple[str, Any]]:
                     raise
                 warnings.warn(str(error), HookPluginWarning, stacklevel=2)
                 continue
-            _loaded.append((f"{entry.distribution}:{entry.name}", plugin))
-    return _loaded
+            name = f"{entry.distribution}:{entry.name}"
+            _origins[name] = (f"nnfs.hooks plugin {entry.name!r} from {entry.distribution}=={entry.version}",
+                              entry.distribution)
+            _loaded.append((name, plugin))
+    return [(name, plugin) for name, plugin in _loaded if name not in _switched_off]
 
 
 def _load_hook_plugin(entry: Any) -> Any:
@@ -76,7 +84,7 @@ def _load_hook_plugin(entry: Any) -> Any:
         if isinstance(plugin, type):
             plugin = plugin()
         PluginManager().register(plugin)  # raises on a hook taking arguments the spec does not have
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         raise PluginLoadError(
             f"nnfs.hooks plugin {entry.name!r} from {entry.distribution}=={entry.version} is not usable "
             f"({entry.target}): {type(error).__name__}: {error}. Reinstall or upgrade {entry.distribution}, "
@@ -89,6 +97,40 @@ def _load_hook_plugin(entry: Any) -> Any:
 def forget_hook_plugins() -> None:
     global _loaded
     _loaded = None
+    _origins.clear()
+    _switched_off.clear()
+
+
+def _isolate(manager: PluginManager, plugin: Any, name: str) -> None:
+    """Wrap each hook implementation of an installed plugin so that an exception switches the plugin off."""
+    for caller in manager.get_hookcallers(plugin) or ():
+        for implementation in caller.get_hookimpls():
+            if implementation.plugin is plugin:
+                # pluggy calls implementation.function with the arguments it read from the original.
+                setattr(implementation, "function", _guarded(implementation.function, name, caller.name))  # noqa: B010
+
+
+def _guarded(function: Any, name: str, hook: str) -> Any:
+    @functools.wraps(function)
+    def call(*args: Any) -> Any:
+        if name in _switched_off:
+            return None
+        try:
+            return function(*args)
+        except Exception as error:
+            from nnfs_core import registry
+
+            described, distribution = _origins.get(name, (f"nnfs.hooks plugin {name!r}", name.split(":")[0]))
+            message = (f"{described} raised in {hook}: {type(error).__name__}: {error}. It is switched off for "
+                       f"the rest of this process; upgrade or fix {distribution}, or switch it off with "
+                       f"NNFS_DISABLE_PLUGINS={distribution}")
+            if registry._strict():
+                raise PluginLoadError(message, name=name) from error
+            _switched_off.add(name)
+            warnings.warn(message, HookPluginWarning, stacklevel=2)
+            return None
+
+    return call
 
 
 def make_plugin_manager(callbacks: Iterable[Any] = ()) -> PluginManager:
@@ -101,4 +143,5 @@ def make_plugin_manager(callbacks: Iterable[Any] = ()) -> PluginManager:
         if manager.is_registered(plugin):
             continue
         manager.register(plugin, name=name)
+        _isolate(manager, plugin, name)
     return manager

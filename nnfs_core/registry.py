@@ -11,11 +11,13 @@ anything; ``get`` imports one target on first use; :func:`refresh` rescans after
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,7 @@ __all__ = [
     "Entry",
     "Registry",
     "normalize",
+    "preferring",
     "refresh",
     "kinds",
     "of_kind",
@@ -79,6 +82,26 @@ def _env_list(variable: str) -> list[str]:
     return [item.strip() for item in os.environ.get(variable, "").split(",") if item.strip()]
 
 
+#: ``{(kind, normalised name): normalised distribution}`` recorded by the model file being loaded; it
+#: settles name clashes inside :func:`preferring` (per thread and task, never process-wide).
+_recorded_distributions: ContextVar[Mapping[tuple[str, str], str] | None] = ContextVar("nnfs_recorded", default=None)
+
+
+@contextlib.contextmanager
+def preferring(record: Mapping[tuple[str, str], str]) -> Iterator[None]:
+    """Inside the block, a name two distributions provide resolves to the one ``record`` names.
+
+    ``record`` maps ``(kind, name)`` to a distribution, as a model file records which pack provided each
+    of its components; lookups in other threads are not affected.
+    """
+    pins = {(kind, normalize(name)): normalize(dist) for (kind, name), dist in record.items()}
+    token = _recorded_distributions.set(pins)
+    try:
+        yield
+    finally:
+        _recorded_distributions.reset(token)
+
+
 def _strict() -> bool:
     return os.environ.get("NNFS_STRICT_PLUGINS", "").strip().lower() not in ("", "0", "false", "no")
 
@@ -108,7 +131,7 @@ class Entry:
         if self.obj is None:
             try:
                 self.obj = self.entry_point.load()
-            except Exception as error:
+            except (Exception, SystemExit) as error:  # a pack calling sys.exit() on import breaks only itself
                 raise PluginLoadError(
                     f"{self.kind} component {self.name!r} from {self.distribution}=={self.version} could not "
                     f"be loaded ({self.target}): {type(error).__name__}: {error}. Reinstall or upgrade "
@@ -303,6 +326,10 @@ class Registry:
         if len({normalize(entry.distribution) for entry in candidates}) == 1:
             return candidates[0]
         key = normalize(name)
+        recorded = (_recorded_distributions.get() or {}).get((self.kind, key))
+        for entry in candidates:
+            if recorded is not None and normalize(entry.distribution) == recorded:
+                return entry
         pins = dict(self._preferred)
         for pin in _env_list("NNFS_PREFER"):
             pinned_name, _, dist = pin.partition("=")

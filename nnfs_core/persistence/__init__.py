@@ -13,7 +13,7 @@ with a file raises :class:`~nnfs_core.errors.ModelFormatError` (a missing pack r
 
 from nnfs_core.persistence._atomic import atomic_write
 from nnfs_core.persistence._checkpoint import latest_checkpoint, resume, save_checkpoint
-from nnfs_core.persistence._errors import MissingComponentError, VersionMismatchWarning
+from nnfs_core.persistence._errors import MissingComponentError, NameClashWarning, VersionMismatchWarning
 from nnfs_core.persistence._header import FORMAT_NAME, FORMAT_VERSION, Header
 from nnfs_core.persistence._limits import DEFAULT_LIMITS, DTYPES, LoadLimits
 from nnfs_core.persistence._model import load, load_weights, read_header, save, save_weights
@@ -27,6 +27,7 @@ __all__ = [
     "Header",
     "MissingComponentError",
     "VersionMismatchWarning",
+    "NameClashWarning",
     "atomic_write",
     "save",
     "save_weights",

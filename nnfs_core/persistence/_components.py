@@ -10,7 +10,7 @@ import numpy as np
 from nnfs_core import registry
 from nnfs_core._version import __version__
 from nnfs_core.errors import ComponentNotFoundError
-from nnfs_core.persistence._errors import MissingComponentError, VersionMismatchWarning
+from nnfs_core.persistence._errors import MissingComponentError, NameClashWarning, VersionMismatchWarning
 from nnfs_core.persistence._header import Component
 
 __all__ = ["describe", "check_installed"]
@@ -85,9 +85,25 @@ def _missing(component: Component, path: str, error: Exception) -> MissingCompon
     )
 
 
+def _warn_about_clash(entry: Any, component: Component, path: str) -> None:
+    """Say so when other installed packs provide the same name too (the file's record chose ``entry``)."""
+    others = sorted({f"{other.distribution}=={other.version}" for other in registry.of_kind(entry.kind).entries()
+                     if other.key == entry.key and registry.normalize(other.distribution)
+                     != registry.normalize(entry.distribution)})
+    if others:
+        warnings.warn(
+            f"{path}: {component.role} is the {entry.kind} component {component.name!r}, which "
+            f"{', '.join(others)} provides too; using {entry.distribution}=={entry.version}, as the file records",
+            NameClashWarning,
+            stacklevel=5,
+        )
+
+
 def check_installed(components: list[Component], core_version: str, path: str) -> None:
     """Raise :class:`MissingComponentError` for the first component nobody provides; warn about versions.
 
+    Called inside :func:`~nnfs_core.registry.preferring` the file's record, so that a name another pack
+    provides too resolves to the recorded distribution (with a :class:`NameClashWarning`).
     Nothing is imported: only the installed entry points' metadata is read.
     """
     differing: dict[str, tuple[str, str]] = {}
@@ -100,6 +116,7 @@ def check_installed(components: list[Component], core_version: str, path: str) -
             raise _missing(component, path, error) from error
         if entry.distribution == registry.IN_PROCESS:
             continue
+        _warn_about_clash(entry, component, path)
         if registry.normalize(entry.distribution) != registry.normalize(component.distribution):
             differing[component.distribution] = (component.version, f"{entry.distribution} {entry.version}")
         elif entry.version != component.version:

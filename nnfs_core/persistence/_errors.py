@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nnfs_core.errors import ComponentNotFoundError, ModelFormatError
 
-__all__ = ["MissingComponentError", "VersionMismatchWarning"]
+__all__ = ["MissingComponentError", "VersionMismatchWarning", "NameClashWarning"]
 
 
 class MissingComponentError(ComponentNotFoundError, ModelFormatError):
@@ -19,3 +19,7 @@ class MissingComponentError(ComponentNotFoundError, ModelFormatError):
 
 class VersionMismatchWarning(UserWarning):
     """A component's pack (or nnfs-core) is installed in another version than the file was saved with."""
+
+
+class NameClashWarning(UserWarning):
+    """A component the file names is provided by several installed distributions; the file's record chose."""

@@ -124,9 +124,12 @@ def load(path: PathLike, *, limits: LoadLimits = DEFAULT_LIMITS) -> Any:
     with reading(path):
         with Container(path, limits) as container:
             header = open_checked(container)
-            check_installed(header.components, header.core_version, os.fspath(path))
+            record = {(component.kind, component.name): component.distribution for component in header.components}
+            with registry.preferring(record):
+                check_installed(header.components, header.core_version, os.fspath(path))
             arrays = read_arrays(container, header)
-        network = rebuild(header, os.fspath(path), limits)
+        with registry.preferring(record):  # the file's record settles names that several packs provide
+            network = rebuild(header, os.fspath(path), limits)
         apply_layer_arrays(network, header, arrays)
         apply_states(network, header, arrays, limits.max_json_depth)
         if header.training is not None:
