@@ -358,7 +358,7 @@ class BaseOptimizer(_Configurable):
     """
 
     def __init__(self, learning_rate: float, *, clip_norm: float | None = None, clip_value: float | None = None):
-        from nnfs_core._checks import check_positive
+        from nnfs_core.validation import check_positive
 
         check_positive(type(self).__name__, "learning_rate", learning_rate, allow_zero=True)
         if clip_norm is not None:

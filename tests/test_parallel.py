@@ -212,28 +212,6 @@ def test_a_forked_child_gets_threads_of_its_own(threads):
     assert os.waitstatus_to_exitcode(status) == 0
 
 
-@pytest.mark.parametrize("training", [True, False])
-def test_batch_norm_split_by_channels_matches_one_thread(threads, monkeypatch, training):
-    from nnfs_core.layers import batch_norm
-
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal((64, 16, 32, 32)) * 3 + 1  # 2**20 values: big enough to split
-    grad = rng.standard_normal(x.shape)
-    results = []
-    for split_min in (1 << 40, 1):  # one thread, then split whatever the size
-        monkeypatch.setattr(batch_norm, "_SPLIT_MIN", split_min)
-        threads(2)
-        layer = batch_norm.BatchNorm()
-        layer.build(x.shape[1:], rng=np.random.default_rng(0), dtype=np.float64)
-        layer.params["weight"][...] = np.linspace(0.5, 2.0, 16)
-        layer.state["running_var"][...] = np.linspace(1.0, 3.0, 16)
-        y = layer.forward(x, training=training)
-        dx = layer.backward(grad)
-        results.append([y, dx, *layer.grads.values(), *layer.state.values()])
-    for single, split in zip(*results):
-        np.testing.assert_allclose(split, single, rtol=1e-12, atol=1e-12)
-
-
 def test_an_interrupted_wait_leaves_workers_that_still_work(threads, monkeypatch):
     threads(2)
     if parallel.workers() < 2:

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_core._checks import check_choice, check_positive
 from nnfs_core.protocols import BaseCallback
+from nnfs_core.validation import check_choice, check_positive
 
 __all__ = ["EarlyStopping"]
 

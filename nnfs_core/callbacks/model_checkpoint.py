@@ -9,9 +9,9 @@ import sys
 import warnings
 from typing import Any
 
-from nnfs_core._checks import check_choice, check_int
 from nnfs_core.hookspecs import hookimpl
 from nnfs_core.protocols import BaseCallback
+from nnfs_core.validation import check_choice, check_int
 
 __all__ = ["ModelCheckpoint"]
 

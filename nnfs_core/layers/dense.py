@@ -6,10 +6,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnfs_core import parallel
-from nnfs_core._checks import check_int
 from nnfs_core.errors import ConfigError
-from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.protocols import Array, BaseLayer, run_backward, run_forward
+from nnfs_core.validation import check_int
 
 __all__ = ["Dense"]
 
@@ -69,34 +68,24 @@ class Dense(BaseLayer):
         self.output_shape = (*self.input_shape[:-1], self.output_size)  # type: ignore[index]
         if self.activation is not None:
             self._activation = registry.activations.resolve(self.activation)
+            self._activation.ops = self.ops
             self.output_shape = self._activation.build(self.output_shape, rng=rng, dtype=self.dtype)
             if self._activation.params:  # they would be neither trained nor saved as part of Dense
                 raise ConfigError(f"Dense(activation={self.activation!r}): this activation has parameters "
                                   f"({', '.join(self._activation.params)}); add it as a layer of its own after Dense")
         return self.output_shape
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._x = x
-        if x.ndim == 2:
-            y = parallel.matmul(x, self.params["weight"].T)
-        else:
-            y = x @ self.params["weight"].T
-        if self.use_bias:
-            y += self.params["bias"]
-        if self._activation is not None:
-            y = self._activation.forward(y, training=training)
-        return y
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        y = self.ops.affine(x, self.params["weight"], self.params.get("bias"))
+        if self._activation is None:
+            return y, x
+        y, activation_cache = run_forward(self._activation, y, training=training)
+        return y, (x, activation_cache)
 
-    def backward(self, grad: Array) -> Array:
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        x = cache
         if self._activation is not None:
-            grad = self._activation.backward(grad)
-        x = self._x
-        grad_2d = grad.reshape(-1, grad.shape[-1])
-        parallel.matmul(grad_2d.T, x.reshape(-1, x.shape[-1]), out=self.grads["weight"])
-        if self.use_bias:
-            grad_2d.sum(axis=0, out=self.grads["bias"])  # the method skips np.sum's Python wrapper
-        if self.skip_input_grad:
-            return None  # type: ignore[return-value]
-        if grad.ndim == 2:
-            return parallel.matmul(grad, self.params["weight"])
-        return grad @ self.params["weight"]
+            x, activation_cache = cache
+            grad = run_backward(self._activation, grad, activation_cache)
+        return self.ops.affine_backward(grad, x, self.params["weight"], self.grads["weight"], self.grads.get("bias"),
+                                        input_grad=not self.skip_input_grad)

@@ -30,13 +30,12 @@ class Dropout(BaseLayer):
         self._rng = rng
         return super().build(input_shape, rng=rng, dtype=dtype)
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         if not training or self.rate == 0.0:
-            self._mask = None
-            return x
+            return x, None
         keep = self._rng.random(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64) >= self.rate
-        self._mask = keep * x.dtype.type(1.0 / (1.0 - self.rate))
-        return x * self._mask
+        mask = keep * x.dtype.type(1.0 / (1.0 - self.rate))
+        return x * mask, mask
 
-    def backward(self, grad: Array) -> Array:
-        return grad if self._mask is None else grad * self._mask
+    def backward_pass(self, grad: Array, mask: Any) -> Array:
+        return grad if mask is None else grad * mask

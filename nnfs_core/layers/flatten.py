@@ -19,9 +19,8 @@ class Flatten(BaseLayer):
         self.output_shape = (int(np.prod(input_shape, dtype=np.int64)),)
         return self.output_shape
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._shape = x.shape
-        return x.reshape(x.shape[0], -1)
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        return x.reshape(x.shape[0], -1), x.shape
 
-    def backward(self, grad: Array) -> Array:
-        return grad.reshape(self._shape)
+    def backward_pass(self, grad: Array, shape: Any) -> Array:
+        return grad.reshape(shape)

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_core._checks import check_positive
 from nnfs_core.errors import ShapeError
 from nnfs_core.layers._normalize import normalized_backward
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_positive
 
 __all__ = ["LayerNorm"]
 
@@ -49,18 +49,17 @@ class LayerNorm(BaseLayer):
             self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
         return self.output_shape  # type: ignore[return-value]
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         mean = x.mean(axis=self._axes, keepdims=True)
         var = x.var(axis=self._axes, keepdims=True)
         inv_std = 1.0 / np.sqrt(var + x.dtype.type(self.eps))
         x_hat = (x - mean) * inv_std
-        self._cache = (x_hat, inv_std)
         if not self.elementwise_affine:
-            return x_hat
-        return x_hat * self.params["weight"] + self.params["bias"]
+            return x_hat, (x_hat, inv_std)
+        return x_hat * self.params["weight"] + self.params["bias"], (x_hat, inv_std)
 
-    def backward(self, grad: Array) -> Array:
-        x_hat, inv_std = self._cache
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        x_hat, inv_std = cache
         if self.elementwise_affine:
             batch_axes = tuple(range(grad.ndim - len(self._axes)))
             np.sum(grad * x_hat, axis=batch_axes, out=self.grads["weight"])

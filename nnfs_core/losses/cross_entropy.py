@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_core._checks import check_positive
 from nnfs_core.errors import ShapeError
 from nnfs_core.losses._targets import check_class_target, class_labels, class_scores, is_labels
 from nnfs_core.protocols import Array, BaseLoss
+from nnfs_core.validation import check_positive
 
 __all__ = ["CrossEntropy"]
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_core._checks import check_positive
 from nnfs_core.losses._targets import check_elementwise_target, elementwise_target
 from nnfs_core.protocols import Array, BaseLoss
+from nnfs_core.validation import check_positive
 
 __all__ = ["Huber"]
 

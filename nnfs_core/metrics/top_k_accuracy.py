@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_core._checks import check_int
 from nnfs_core.errors import ShapeError
 from nnfs_core.metrics._base import BaseMetric
 from nnfs_core.metrics._labels import target_classes
 from nnfs_core.protocols import Array
+from nnfs_core.validation import check_int
 
 __all__ = ["TopKAccuracy"]
 
