@@ -63,13 +63,14 @@ class _FakeDistribution:
 class FakePlugins:
     """Installed distributions faked the way pluggy's tests do it: ``entry_points()`` is patched.
 
-    Only the entry points added here exist (the core's own are hidden). Targets are real modules written
-    to a temporary directory on ``sys.path`` (see :meth:`module`), so loading is real and whether a target
-    was imported is visible in ``sys.modules``.
+    Only the entry points added here exist (the core's own are hidden, but for its compute backends).
+    Targets are real modules written to a temporary directory on ``sys.path`` (see :meth:`module`), so
+    loading is real and whether a target was imported is visible in ``sys.modules``.
     """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
-        self.entry_points: list = []
+        # The core's compute backends stay: every Network needs one (the kit builds networks too).
+        self.entry_points: list = list(metadata.entry_points(group="nnfs.ops"))
         self.scans = 0
         self.modules: list[str] = []
         self.directory = directory

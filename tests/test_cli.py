@@ -67,6 +67,9 @@ def test_unknown_kind_is_a_usage_error():
 # -- in process, against faked distributions -------------------------------------------------------------------
 
 
+CORE_OPS = [["ops", "cpu", "nnfs-core", __version__, "nnfs_core.ops.cpu_ops:CPUOps"],
+            ["ops", "numpy", "nnfs-core", __version__, "nnfs_core.ops.numpy_ops:NumpyOps"]]
+
 GOOD = """
     from nnfs_core.protocols import BaseLayer
 
@@ -102,6 +105,7 @@ def test_plugins_lists_every_kind_with_distribution_version_and_target(installed
         ["layers", "Max-Pool", "nnfs-shapes", "0.4", target],
         ["activations", "relu_like", "nnfs-acts", "1.1", target],
         ["callbacks", "sgd_like", "nnfs-opts", "2.0", target],
+        *CORE_OPS,  # the fake environment keeps the core's compute backends: every Network needs one
         ["hooks", "logger", "nnfs-acts", "1.1", target],
     ]
     assert installed.imported() == []
@@ -134,7 +138,7 @@ def test_plugins_with_nothing_matching(installed, capsys):
 
 def test_check_passes_when_every_target_loads(installed, capsys):
     assert main(["plugins", "--check"]) == 0
-    assert "\nall 5 component(s) load" in capsys.readouterr().out
+    assert f"\nall {5 + len(CORE_OPS)} component(s) load" in capsys.readouterr().out
     assert installed.imported() == installed.modules
 
 
@@ -150,7 +154,7 @@ def test_check_fails_naming_the_broken_distribution(installed, capsys):
     assert len(failures) == 2
     assert "layers/cracked (nnfs-broken==0.3)" in failures[0] and "this pack is broken" in failures[0]
     assert "hooks/cracked_hooks (nnfs-broken==0.3)" in failures[1]
-    assert "\n2 problem(s) in 7 component(s)" in out
+    assert f"\n2 problem(s) in {7 + len(CORE_OPS)} component(s)" in out
 
 
 def test_check_only_looks_at_what_is_selected(installed, capsys):
@@ -160,7 +164,7 @@ def test_check_only_looks_at_what_is_selected(installed, capsys):
     assert "cracked" not in capsys.readouterr().out
     assert main(["plugins", "--check", "c*"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL  layers/cracked" in out and "\n1 problem(s) in 2 component(s)" in out
+    assert "FAIL  layers/cracked" in out and "\n1 problem(s) in 3 component(s)" in out  # and ops cpu
 
 
 def test_listing_without_check_works_with_a_broken_pack(installed, capsys):
