@@ -7,7 +7,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nnfs_core._config_checks import writable_directory_problem
 from nnfs_core._table import table
+from nnfs_core.errors import ConfigError
 
 
 def add_parser(commands: Any) -> None:
@@ -32,16 +34,25 @@ def run(args: argparse.Namespace) -> int:
                          seed=args.seed, output=args.output)
     if args.plot:
         _check_matplotlib()
+        _check_output_file(Path(args.plot), f"{config.source}: --plot (command line)")
     output = Path(config.output or Path("runs") / (Path(args.config).stem if args.config else "default"))
+    problem = writable_directory_problem(output)
+    if problem:  # only the default can get here: a configured output was checked with the config
+        raise ConfigError(f"{config.source}: cannot write the results to {output}: {problem}; pass --output DIR")
     dataset, options = config.dataset_name_and_options()
-    (x_train, y_train), (x_test, y_test) = load(dataset, **options)
+    with config.blame("dataset"):
+        (x_train, y_train), (x_test, y_test) = load(dataset, **options)
     if config.targets == "inputs":  # an autoencoder learns to reproduce its input
         y_train, y_test = x_train, x_test
     network = build_network(config)
-    network.build(x_train.shape[1:])
+    with config.blame("layers"):
+        network.build(x_train.shape[1:])
+    with config.blame("loss"):  # the loss must fit the last layer's output and the targets
+        network._check_training_data(x_train[:1], y_train[:1])
     print(f"nnfs train: {config.source}\ndataset {dataset}: {len(x_train)} train, {len(x_test)} test samples")
     print(network.summary())
-    output.mkdir(parents=True, exist_ok=True)
+    with config.blame("output"):
+        output.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     history = network.fit(x_train, y_train, epochs=config.epochs, batch_size=config.batch_size,
                           validation_split=config.validation_split, verbose=0 if args.quiet else 1,
@@ -75,11 +86,15 @@ def _results(history: dict[str, list[float]], test: dict[str, float], seconds: f
     return "\n" + table(rows, ["split", *metrics]) + "\n" + timing
 
 
+def _check_output_file(path: Path, where: str) -> None:
+    problem = writable_directory_problem(path.parent) or ("it is a directory" if path.is_dir() else None)
+    if problem:
+        raise ConfigError(f"{where}: cannot write {path}: {problem}")
+
+
 def _check_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        from nnfs_core.errors import ConfigError
-
         raise ConfigError("--plot needs matplotlib: pip install 'nnfs-core[plot]' (or: pip install matplotlib)") \
             from None

@@ -7,14 +7,17 @@ the key, and for names the did-you-mean or the pack to install.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from nnfs_core._compat import tomllib
+from nnfs_core._config_checks import check_callbacks, check_dataset_options, check_values
 from nnfs_core.errors import ConfigError, NNFSError
 
 __all__ = ["TrainConfig", "load_config", "default_config_path"]
@@ -43,6 +46,24 @@ class TrainConfig:
     targets: str = "labels"
     source: str = field(default="<dict>", repr=False)
     text: str = field(default="", repr=False)
+    overridden: frozenset[str] = field(default=frozenset(), repr=False)  # keys set on the command line
+
+    def error(self, key: str, message: str) -> ConfigError:
+        """A :class:`ConfigError` blaming ``key``: its file and line, or the command-line option that set it."""
+        return ConfigError(f"{_where(self.source, self.text, self.overridden, key, None)}: {message}")
+
+    @contextlib.contextmanager
+    def blame(self, key: str) -> Iterator[None]:
+        """Errors of the block (loading the dataset, building the layers) become errors of ``key``."""
+        try:
+            yield
+        except ConfigError as error:
+            if str(error).startswith(self.source):
+                raise
+            raise self.error(key, str(error)) from error
+        except (NNFSError, TypeError, ValueError, OSError) as error:
+            raise self.error(key, f"{type(error).__name__}: {error}" if not isinstance(error, NNFSError)
+                             else str(error)) from error
 
     def network(self) -> Any:
         """A fresh Network built from this config (components created by name)."""
@@ -89,15 +110,21 @@ def _line_of(text: str, key: str, index: int | None) -> int | None:
     return None
 
 
+def _where(source: str, text: str, overridden: frozenset[str], key: str, index: int | None) -> str:
+    """``"file, line N: key"``, or ``"file: --key (command line)"`` for a key the command line set."""
+    label = key if index is None else f"{key}[{index}]"
+    if key in overridden:
+        return f"{source}: --{key.replace('_', '-')} (command line)"
+    line = _line_of(text, key, index)
+    return f"{source}" + (f", line {line}" if line else "") + f": {label}"
+
+
 class _Checker:
-    def __init__(self, data: dict[str, Any], source: str, text: str) -> None:
-        self.data, self.source, self.text = data, source, text
+    def __init__(self, data: dict[str, Any], source: str, text: str, overridden: frozenset[str]) -> None:
+        self.data, self.source, self.text, self.overridden = data, source, text, overridden
 
     def fail(self, key: str, message: str, index: int | None = None) -> ConfigError:
-        line = _line_of(self.text, key, index)
-        where = f"{self.source}" + (f", line {line}" if line else "")
-        label = key if index is None else f"{key}[{index}]"
-        return ConfigError(f"{where}: {label}: {message}")
+        return ConfigError(f"{_where(self.source, self.text, self.overridden, key, index)}: {message}")
 
     def check(self) -> TrainConfig:
         known = [f.name for f in fields(TrainConfig) if f.name not in ("source", "text")]
@@ -123,7 +150,14 @@ class _Checker:
             items = value if isinstance(value, list) else [value]
             for index, item in enumerate(items):
                 self._check_component(key, kind, item, index if isinstance(value, list) else None)
-        return TrainConfig(**self.data, source=self.source, text=self.text)
+        try:
+            check_dataset_options(self.data["dataset"], self.fail)
+            check_callbacks(self.data, self.fail)
+        except ConfigError:
+            raise
+        except NNFSError as error:
+            raise self.fail("dataset", str(error)) from None
+        return TrainConfig(**self.data, source=self.source, text=self.text, overridden=self.overridden)
 
     def _check_ranges(self) -> None:
         data = self.data
@@ -135,6 +169,7 @@ class _Checker:
             raise self.fail("validation_split", f"must be in [0, 1), got {data['validation_split']}")
         if data.get("targets", "labels") not in ("labels", "inputs"):
             raise self.fail("targets", f"must be 'labels' or 'inputs' (an autoencoder), got {data['targets']!r}")
+        check_values(data, self.fail)
 
     def _check_component(self, key: str, kind: str, item: Any, index: int | None) -> None:
         from nnfs_core import registry
@@ -175,8 +210,9 @@ def load_config(source: str | Path | dict[str, Any] | None = None, **overrides: 
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from error
-    data.update({key: value for key, value in overrides.items() if value is not None})
-    return _Checker(data, name, text).check()
+    given = {key: value for key, value in overrides.items() if value is not None}
+    data.update(given)
+    return _Checker(data, name, text, frozenset(given)).check()
 
 
 def build_network(config: TrainConfig) -> Any:

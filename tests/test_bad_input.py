@@ -148,3 +148,30 @@ def test_an_unreadable_file_is_a_model_format_error(tmp_path, monkeypatch):
 def test_a_missing_model_file_is_a_file_not_found_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         Network.load(str(tmp_path / "missing.nnfs"))
+
+
+@pytest.mark.parametrize(("filepath", "match"), [
+    ("{tmp}/a-file/ckpt/{{epoch}}.nnfs", "cannot create the directory"),
+    ("{tmp}/ckpt/{{epcoh}}.nnfs", "'epcoh'"),
+    ("{tmp}/ckpt/{{epoch:s}}.nnfs", "cannot fill in"),
+    ("{tmp}/ckpt/{{accuracy}}-{{", "not a valid format string"),
+])
+def test_a_checkpoint_path_mistake_is_refused_before_the_first_epoch(net, tmp_path, filepath, match):
+    from nnfs_core.callbacks.model_checkpoint import ModelCheckpoint
+    from nnfs_core.errors import ConfigError
+
+    (tmp_path / "a-file").write_text("")
+    before = [p.copy() for p in net.trainable_parameters()[0]]
+    checkpoint = ModelCheckpoint(filepath.format(tmp=tmp_path))
+    with pytest.raises(ConfigError, match=match):
+        net.fit(*good(), epochs=2, batch_size=2, callbacks=[checkpoint], verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.trainable_parameters()[0]))
+
+
+def test_a_mid_epoch_checkpoint_cannot_name_validation_keys(net, tmp_path):
+    from nnfs_core.callbacks.model_checkpoint import ModelCheckpoint
+    from nnfs_core.errors import ConfigError
+
+    checkpoint = ModelCheckpoint(str(tmp_path / "{val_loss}.nnfs"), every_n_batches=1)
+    with pytest.raises(ConfigError, match="mid-epoch saves"):
+        net.fit(*good(), epochs=1, batch_size=2, callbacks=[checkpoint], validation_split=0.5, verbose=0)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import string
 import sys
 import warnings
+from collections.abc import Collection
 from typing import Any
 
 from nnfs_core.hookspecs import hookimpl
@@ -81,8 +83,43 @@ class ModelCheckpoint(BaseCallback):
         self.saved = [str(path) for path in state["saved"]]
         self._restored = True
 
+    # -- checks before training ------------------------------------------------------------------------------
+    def check_filepath(self, log_keys: Collection[str]) -> None:
+        """Raise :class:`~nnfs_core.errors.ConfigError` now if saving would fail later.
+
+        ``log_keys`` are the keys of a fit's epoch logs (``loss``, metric names, ``val_...``); the mid-epoch
+        saves only have the batch's (no ``val_``). The file's directory is created here if needed.
+        """
+        from nnfs_core.errors import ConfigError
+
+        epoch_keys = set(log_keys)
+        batch_keys = {key for key in log_keys if not key.startswith("val_")} | {"size"}
+        allowed = {"epoch", "batch", "step"} | (
+            (epoch_keys if self.every_n_epochs is not None else batch_keys)
+            & (batch_keys if self.every_n_batches is not None else epoch_keys))
+        try:
+            used = {_field_key(name) for _, name, _, _ in string.Formatter().parse(self.filepath) if name is not None}
+        except ValueError as error:
+            raise ConfigError(f"ModelCheckpoint: filepath {self.filepath!r} is not a valid format string: {error}") \
+                from error
+        unknown = sorted(used - allowed)
+        if unknown:
+            when = "mid-epoch saves (every_n_batches) only have" if self.every_n_batches is not None else "it may use"
+            raise ConfigError(f"ModelCheckpoint: filepath {self.filepath!r} uses {', '.join(map(repr, unknown))}, but "
+                              f"{when} {', '.join(sorted(allowed))}")
+        try:
+            self.filepath.format(**{**dict.fromkeys(log_keys, 0.5), "size": 1, "epoch": 1, "batch": 1, "step": 1})
+        except (KeyError, IndexError, ValueError, TypeError) as error:
+            raise ConfigError(f"ModelCheckpoint: cannot fill in filepath {self.filepath!r}: {error}") from error
+        # The deepest directory that does not depend on a placeholder must exist or be creatable.
+        _check_directory(os.path.dirname(self.filepath.split("{", 1)[0]) or ".", self.filepath)
+
     # -- hooks ------------------------------------------------------------------------------------------------
-    def on_fit_start(self, steps_per_epoch: int) -> None:
+    def on_fit_start(self, network: Any, steps_per_epoch: int) -> None:
+        # A mistake in the file name or directory is found now, not after the first epoch's work.
+        resolved = getattr(network, "_resolved_metrics", None)
+        names = ["loss", *(metric.name for metric in (resolved() if callable(resolved) else ()))]
+        self.check_filepath([*names, *(f"val_{name}" for name in names)])
         self._steps = steps_per_epoch
         if not self._restored:
             self.best, self.saved = None, []
@@ -150,3 +187,23 @@ class ModelCheckpoint(BaseCallback):
                 "every_n_batches": self.every_n_batches, "keep_last": self.keep_last,
                 "save_best_only": self.save_best_only, "monitor": self.monitor, "mode": self.mode,
                 "include_optimizer": self.include_optimizer, "verbose": self.verbose}
+
+
+def _field_key(field: str) -> str:
+    """The argument a replacement field reads: ``"val_loss"`` of ``"val_loss"``, ``"a"`` of ``"a.b[0]"``."""
+    for separator in ".[":
+        field = field.split(separator, 1)[0]
+    return field
+
+
+def _check_directory(directory: str, filepath: str) -> None:
+    """Create ``directory`` if needed and make sure files can be written into it."""
+    from nnfs_core.errors import ConfigError
+
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"ModelCheckpoint: cannot create the directory {directory!r} of filepath {filepath!r}: "
+                          f"{error.strerror or error}") from error
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ConfigError(f"ModelCheckpoint: the directory {directory!r} of filepath {filepath!r} is not writable")
