@@ -3,7 +3,9 @@ the kit, so a component is checked the moment it is registered (core and packs a
 
 from __future__ import annotations
 
-from nnfs_core import registry
+import pytest
+
+from nnfs_core import ops, registry
 from nnfs_core.registry import IN_PROCESS
 from nnfs_core.testing import parametrize_with_checks
 
@@ -25,8 +27,15 @@ def installed_components():
     return components
 
 
+@pytest.fixture(params=["cpu", "numpy"])
+def backend(request, monkeypatch):
+    """Every check runs on both compute backends that ship with the core (NNFS_OPS picks the default)."""
+    monkeypatch.setenv(ops.ENV_OPS, request.param)
+    return request.param
+
+
 @parametrize_with_checks(installed_components())
-def test_installed_component_conforms(component, check):
+def test_installed_component_conforms(component, check, backend):
     check(component)
 
 

@@ -110,3 +110,78 @@ def test_ops_return_new_arrays_that_no_later_call_overwrites(split_everything):
     backend.relu(-x)
     backend.relu_backward(x, first)
     np.testing.assert_array_equal(first, kept)
+
+
+# -- every registered component agrees across backends ---------------------------------------------------
+def _installed(kind):
+    from tests.test_conformance import FIXTURE_PACKS
+
+    seen, targets = set(), []
+    for entry in registry.of_kind(kind).entries():
+        if entry.distribution.startswith(FIXTURE_PACKS) or entry.distribution == registry.IN_PROCESS:
+            continue
+        target = entry.load()
+        if target not in seen:
+            seen.add(target)
+            targets.append(pytest.param(target, id=entry.name))
+    return targets
+
+
+def _layer_pass(component, backend):
+    from nnfs_core.protocols import run_backward, run_forward
+    from nnfs_core.testing._common import instance
+    from nnfs_core.testing._layer_checks import batch, input_shape_of
+
+    layer = instance(component)
+    layer.ops = ops.get(backend)  # before build, as a Network does
+    layer.build(input_shape_of(layer), rng=np.random.default_rng(0), dtype=np.float64)
+    x = batch(layer)
+    y, cache = run_forward(layer, x, training=True)
+    grad_x = run_backward(layer, np.cos(np.arange(y.size)).reshape(y.shape), cache)
+    return [y, grad_x, *layer.grads.values(), *layer.state.values()]
+
+
+@pytest.mark.parametrize("component", _installed("layers") + _installed("activations"))
+def test_every_layer_agrees_on_both_backends(split_everything, component):
+    reference, tuned = _layer_pass(component, "numpy"), _layer_pass(component, "cpu")
+    for a, b in zip(reference, tuned):
+        if a is None or b is None:
+            assert a is b
+        else:
+            np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-9)
+
+
+def _trained(optimizer, loss, backend):
+    from nnfs_core.testing._common import instance
+
+    classes = 3
+    loss = instance(loss)
+    targets = np.arange(12) % classes
+    if getattr(loss, "default_metrics", ()) != ("accuracy",):  # regression-style losses take (N, C) targets
+        targets = np.random.default_rng(5).uniform(0.05, 0.95, (12, classes))
+    layers = [{"name": "dense", "output_size": 5}, {"name": "batch_norm"}, {"name": "dense", "output_size": classes}]
+    if type(loss).__name__ == "NLL":
+        layers.append({"name": "log_softmax"})
+    elif getattr(loss, "from_logits", True) is False:
+        layers.append({"name": "sigmoid"})
+    net = Network(layers, loss=loss, optimizer=instance(optimizer), input_shape=(4,), seed=0, dtype="float64",
+                  ops=backend)
+    x = np.random.default_rng(4).standard_normal((12, 4))
+    for _ in range(3):
+        net.train_on_batch(x, targets)
+    return [value for layer in net.layers for value in (*layer.params.values(), *layer.state.values())]
+
+
+@pytest.mark.parametrize("optimizer", _installed("optimizers"))
+def test_every_optimizer_trains_alike_on_both_backends(split_everything, optimizer):
+    from nnfs_core.losses.cross_entropy import CrossEntropy
+
+    for a, b in zip(_trained(optimizer, CrossEntropy, "numpy"), _trained(optimizer, CrossEntropy, "cpu")):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("loss", _installed("losses"))
+def test_every_loss_trains_alike_on_both_backends(split_everything, loss):
+    optimizer = registry.optimizers.get("sgd")
+    for a, b in zip(_trained(optimizer, loss, "numpy"), _trained(optimizer, loss, "cpu")):
+        np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-9)

@@ -40,10 +40,9 @@ class CrossEntropy(BaseLoss):
     Shapes: y_pred (N, C); y_true integer labels (N,) in [0, C) or float probability targets (N, C).
     The result of ``backward`` has y_pred's shape and dtype (float32 stays float32).
 
-    Training calls ``backward`` right after ``forward`` with the same two arrays: ``forward`` keeps its
-    ``exp`` buffer for exactly those objects (by identity, only the last call, used once), so ``backward``
-    does not compute the softmax again and returns that buffer turned into the gradient. Do not modify
-    ``y_pred`` in place between the two calls.
+    Training goes through ``forward_pass``/``backward_pass``: the cache hands the softmax's numerators from
+    the one to the other, so the gradient is that buffer turned in place into ``(p - t') / N``. ``forward``
+    and ``backward`` on their own compute the softmax each time.
 
     Parameters
     ----------
@@ -63,7 +62,6 @@ class CrossEntropy(BaseLoss):
             raise TypeError(f"CrossEntropy: from_logits must be True or False, got {from_logits!r}")
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
-        self._cache: tuple[Array, Array, Array, Array] | None = None
 
     @property
     def _what(self) -> str:
@@ -74,9 +72,16 @@ class CrossEntropy(BaseLoss):
 
     # -- from logits -------------------------------------------------------------------------------------
     def forward(self, y_pred: Array, y_true: Any) -> float:
+        return self.forward_pass(y_pred, y_true)[0]
+
+    def backward(self, y_pred: Array, y_true: Any) -> Array:
+        return self.backward_pass((y_pred, y_true, None))
+
+    def forward_pass(self, y_pred: Array, y_true: Any) -> tuple[float, Any]:
+        """The loss, and a cache holding the softmax's numerators so that backward does not compute them again."""
         y_pred, y_true = self._inputs(y_pred, y_true)
         if not self.from_logits:
-            return self._forward_probabilities(y_pred, y_true)
+            return self._forward_probabilities(y_pred, y_true), (y_pred, y_true, None)
         n, classes = y_pred.shape
         eps = self.label_smoothing
         shifted = y_pred - y_pred.max(axis=1, keepdims=True)
@@ -93,25 +98,24 @@ class CrossEntropy(BaseLoss):
             weighted += eps / classes * float(shifted.sum())
         exp = np.exp(shifted, out=shifted)
         sum_exp = exp.sum(axis=1)
-        self._cache = (y_pred, y_true, exp, sum_exp)
         log_sum_exp = np.log(sum_exp)
         lse_term = float(log_sum_exp.sum() if target_mass is None else log_sum_exp @ target_mass)
-        return (lse_term - weighted) / n
+        return (lse_term - weighted) / n, (y_pred, y_true, (exp, sum_exp))
 
-    def backward(self, y_pred: Array, y_true: Any) -> Array:
-        cache, self._cache = self._cache, None
+    def backward_pass(self, cache: Any) -> Array:
+        y_pred, y_true, softmax_parts = cache
         y_pred, y_true = self._inputs(y_pred, y_true)
         if not self.from_logits:
             return self._backward_probabilities(y_pred, y_true)
         n, classes = y_pred.shape
         eps = self.label_smoothing
-        if cache is not None and cache[0] is y_pred and cache[1] is y_true:
-            exp, sum_exp = cache[2], cache[3]
-        else:
+        if softmax_parts is None:
             exp = y_pred - y_pred.max(axis=1, keepdims=True)
             np.exp(exp, out=exp)
             sum_exp = exp.sum(axis=1)
-        grad = np.divide(exp, sum_exp[:, None], out=exp)  # the softmax, in the cached buffer
+        else:
+            exp, sum_exp = softmax_parts
+        grad = np.divide(exp, sum_exp[:, None], out=exp)  # the softmax, in the forward's buffer (this call's own)
         if is_labels(y_true):
             grad[np.arange(n), class_labels("CrossEntropy", y_true, classes)] -= 1.0 - eps
             if eps:
@@ -151,7 +155,6 @@ class CrossEntropy(BaseLoss):
         return grad
 
     def _inputs(self, y_pred: Any, y_true: Any) -> tuple[Array, Array]:
-        # asarray returns arrays unchanged, so the (y_pred, y_true) identities that key the cache survive
         y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
         if y_pred.dtype.kind != "f":
             y_pred = y_pred.astype(np.float64)

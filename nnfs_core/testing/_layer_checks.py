@@ -208,6 +208,33 @@ def check_backward_twice(component: Any) -> None:
                               f"backward must not consume or change what forward kept")
 
 
+def check_cache_owned_by_its_forward(component: Any) -> None:
+    """Other forward calls between a training forward and its backward change nothing (inference calls,
+    another training forward, from a callback or another thread): what backward needs is the cache
+    ``forward_pass`` returned. Layers of the first release's protocol (no ``forward_pass``) are not checked."""
+    from nnfs_core.protocols import STATEFUL, run_backward, run_forward
+
+    layer, _ = built(component)
+    alone, _ = built(component)
+    x, other = batch(component), batch(component, seed=5)
+    y, cache = run_forward(layer, x, training=True)
+    if cache is STATEFUL:
+        return
+    upstream = np.random.default_rng(2).standard_normal(y.shape)
+    run_forward(layer, other, training=False)
+    run_forward(layer, other, training=True)
+    interleaved_grad = run_backward(layer, upstream.copy(), cache)
+    interleaved = (None if interleaved_grad is None else np.array(interleaved_grad, copy=True),
+                   {key: np.array(value, copy=True) for key, value in layer.grads.items()})
+    reference_grad = run_backward(alone, upstream.copy(), run_forward(alone, x, training=True)[1])
+    reference = (None if reference_grad is None else np.array(reference_grad, copy=True), dict(alone.grads))
+    differing = _differs(interleaved, reference)
+    if differing:
+        raise fail(component, f"{differing} changes when other forward calls run between a forward_pass and its "
+                              f"backward_pass; keep what backward needs in the cache forward_pass returns, never "
+                              f"on the layer or in a buffer another call reuses")
+
+
 def check_network_save_load(component: Any) -> None:
     """In a Network, after a training-mode forward (which updates statistics such as BatchNorm's), ``save``
     then ``Network.load`` gives a network with identical outputs."""
@@ -241,5 +268,6 @@ LAYER_CHECKS: list[Check] = [
     check_training_modes,
     check_backward_sets_grads,
     check_backward_twice,
+    check_cache_owned_by_its_forward,
     check_network_save_load,
 ]
