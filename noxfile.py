@@ -49,11 +49,14 @@ def accuracy(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """The documentation site, with every component's reference generated from its docstring."""
+    """The documentation site, with every component's reference generated from its docstring, then its checks."""
     install_everything(session, "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26",
                        "mkdocs-gen-files>=0.5")
-    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"),
+    site = ROOT / "site"
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(site),
                 env={"DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1"})
+    # The built site against the code: defaults, signatures, every public name, no raw Sphinx markup.
+    session.run("pytest", "tests/docs", "-m", "docs", "-q", *session.posargs, env={"NNFS_DOCS_SITE": str(site)})
 
 
 @nox.session

@@ -1,36 +1,112 @@
-"""Build-time generator (mkdocs-gen-files): one reference page per kind, listing every installed component.
+"""Build-time generator (mkdocs-gen-files): the reference pages, one per area, complete by construction.
 
-Each component's section is rendered by mkdocstrings from its docstring, so the reference can never miss
-a registered component: it is read from the same entry points users' lookups use.
+Two sources fill them, so the reference can miss neither a component nor a public name:
+
+- every installed component of a page's kinds, read from the same entry points users' lookups use;
+- every name in the ``__all__`` of the page's public modules (what ``from module import name`` offers),
+  apart from the components already listed.
+
+Each entry is rendered by mkdocstrings from its docstring. ``tests/docs/test_site.py`` checks the built
+site against both sources. This script is excluded from the published site (``exclude_docs``).
 """
 
 from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
 
 import mkdocs_gen_files
 
 from nnfs_core import registry
 
-PAGES = {
-    "layers": ("Layers", ["layers"]),
-    "activations": ("Activations", ["activations"]),
-    "losses": ("Losses", ["losses"]),
-    "optimizers": ("Optimizers and schedulers", ["optimizers", "schedulers"]),
-    "initializers": ("Initializers", ["initializers"]),
-    "metrics": ("Metrics", ["metrics"]),
-    "callbacks": ("Callbacks", ["callbacks"]),
-    "datasets": ("Datasets", ["datasets"]),
+ENTRY = "::: {path}\n    options:\n      heading_level: {level}\n{extra}\n"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One reference page: its title, what it is about, its component kinds and its public modules."""
+
+    title: str
+    intro: str
+    kinds: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+PAGES: dict[str, Page] = {
+    "network": Page("Network and configs", "The network that holds the layers and trains them, and the TOML "
+                    "training configs of `nnfs train`.", modules=("nnfs_core.network", "nnfs_core.config")),
+    "layers": Page("Layers", "Every installed layer, by the name the registry knows it under.", ("layers",),
+                   ("nnfs_conv",)),
+    "activations": Page("Activations", "Activations are layers without parameters, registered under their own "
+                        "kind.", ("activations",), ("nnfs_activations",)),
+    "losses": Page("Losses", "Each loss is mean-reduced over the batch, as the PyTorch loss of the same name.",
+                   ("losses",), ("nnfs_core.losses",)),
+    "optimizers": Page("Optimizers and schedulers", "Update rules and hyperparameter names follow `torch.optim`, "
+                       "with `lr` spelled `learning_rate`.", ("optimizers", "schedulers"), ("nnfs_optim",)),
+    "initializers": Page("Initializers", "Weight and bias initializers, and the helpers they share.",
+                         ("initializers",), ("nnfs_core.initializers",)),
+    "metrics": Page("Metrics", "Metrics reported by `fit` and `evaluate`.", ("metrics",), ("nnfs_core.metrics",)),
+    "callbacks": Page("Callbacks", "Callbacks are pluggy plugins of the training lifecycle "
+                      "([hooks](registry.md)).", ("callbacks",)),
+    "datasets": Page("Dataset loaders", "The registered dataset loaders and the API they share; the guide is "
+                     "[Using datasets](../datasets.md).", ("datasets",), ("nnfs_core.datasets",)),
+    "persistence": Page("Saving and loading", "Model files, checkpoints and their limits; the format itself is "
+                        "described in [The model file format](../file-format.md).", modules=("nnfs_core.persistence",)),
+    "registry": Page("Registry, protocols, hooks and errors", "What a component is, how it is found by name, the "
+                     "training lifecycle's hooks, and the errors nnfs raises.",
+                     modules=("nnfs_core.registry", "nnfs_core.protocols", "nnfs_core.hookspecs", "nnfs_core.errors")),
+    "testing": Page("Conformance kit", "The checks every component passes, for pack authors and for nnfs itself; "
+                    "see [Writing a pack](../writing-a-pack.md#4-test-with-the-conformance-kit).",
+                    modules=("nnfs_core.testing",)),
+    "parallel": Page("Threads", "Splitting a layer's work over threads; see "
+                     "[Threads](../concepts.md#threads).", modules=("nnfs_core.parallel",)),
 }
 
-for page, (title, kinds) in PAGES.items():
-    with mkdocs_gen_files.open(f"reference/{page}.md", "w") as out:
-        out.write(f"# {title}\n\n")
-        for kind in kinds:
-            if len(kinds) > 1:
-                out.write(f"## {kind.capitalize()}\n\n")
-            rows, targets = [], {}
-            for entry in registry.of_kind(kind).entries():
-                rows.append(f"| `{entry.name}` | {entry.distribution} {entry.version} | `{entry.target}` |")
-                targets.setdefault(entry.target, []).append(entry.name)
-            out.write("| name | distribution | target |\n|---|---|---|\n" + "\n".join(rows) + "\n\n")
-            for target in targets:
-                out.write(f"::: {target.replace(':', '.')}\n    options:\n      heading_level: 3\n\n")
+
+def public_names(module_name: str) -> list[str]:
+    """The module's ``__all__``, dunder names (``__version__``) left out."""
+    module = importlib.import_module(module_name)
+    return [name for name in getattr(module, "__all__", []) if not name.startswith("__")]
+
+
+def write_components(out: Any, kinds: tuple[str, ...]) -> set[int]:
+    """A table and an entry per component; returns the ids of the objects documented."""
+    documented: set[int] = set()
+    for kind in kinds:
+        if len(kinds) > 1:
+            out.write(f"## {kind.capitalize()}\n\n")
+        rows, targets = [], {}
+        for entry in registry.of_kind(kind).entries():
+            rows.append(f"| `{entry.name}` | {entry.distribution} {entry.version} | `{entry.target}` |")
+            targets.setdefault(entry.target, []).append(entry.name)
+        out.write("| name | distribution | target |\n|---|---|---|\n" + "\n".join(rows) + "\n\n")
+        for target in targets:
+            module_name, _, attribute = target.partition(":")
+            documented.add(id(getattr(importlib.import_module(module_name), attribute)))
+            out.write(ENTRY.format(path=target.replace(":", "."), level=3, extra=""))
+    return documented
+
+
+def write_module(out: Any, module_name: str, documented: set[int], extra: str) -> None:
+    """The module's docstring, then an entry for each public name not documented yet."""
+    module = importlib.import_module(module_name)
+    names = [name for name in public_names(module_name)
+             if not (callable(getattr(module, name)) and id(getattr(module, name)) in documented)]
+    if not names:
+        return
+    out.write(f"## `{module_name}`\n\n")
+    out.write(ENTRY.format(path=module_name, level=2, extra="      members: false\n      show_root_heading: false"))
+    for name in names:
+        if callable(getattr(module, name)):
+            documented.add(id(getattr(module, name)))
+        out.write(ENTRY.format(path=f"{module_name}.{name}", level=3, extra=extra))
+
+
+for slug, page in PAGES.items():
+    with mkdocs_gen_files.open(f"reference/{slug}.md", "w") as out:
+        out.write(f"# {page.title}\n\n{page.intro}\n\n")
+        done = write_components(out, page.kinds)
+        for module_name in page.modules:
+            write_module(out, module_name, done, page.extra.get(module_name, ""))

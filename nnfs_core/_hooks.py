@@ -2,7 +2,7 @@
 
 Installed ``nnfs.hooks`` plugins are imported once per process, one by one: a plugin that fails to
 import, to instantiate, or whose hooks do not match the specifications is skipped with a warning naming
-its distribution (or, with ``NNFS_STRICT_PLUGINS=1``, raises :class:`~nnfs_core.errors.PluginLoadError`),
+its distribution (or, with ``NNFS_STRICT_PLUGINS=1``, raises ``PluginLoadError``),
 so a broken pack never stops training. A plugin whose hook raises while training runs is switched off for
 the rest of the process with the same warning (or error in strict mode): the user did not ask for it in
 this ``fit``, so it must not end it. Callbacks passed to ``fit`` are the user's own and raise as usual.

@@ -1,7 +1,7 @@
 """Training configurations: a TOML file that names everything by registry name (``nnfs train``).
 
 A config is checked completely before anything is trained: unknown keys, wrong types and unknown
-component names fail with a :class:`~nnfs_core.errors.ConfigError` that names the file, the line and
+component names fail with a ``ConfigError`` that names the file, the line and
 the key, and for names the did-you-mean or the pack to install.
 """
 

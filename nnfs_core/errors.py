@@ -1,6 +1,6 @@
 """The nnfs exception tree.
 
-Every error nnfs raises on purpose derives from :class:`NNFSError` and from the built-in exception a
+Every error nnfs raises on purpose derives from ``NNFSError`` and from the built-in exception a
 Python user would expect (a missing component is a ``KeyError``, a bad shape a ``ValueError``), so both
 ``except NNFSError`` and ``except KeyError`` work. Messages name the component, what it expected and what
 it got.

@@ -2,7 +2,7 @@
 
 Callbacks passed to ``fit`` and plugins installed under the ``nnfs.hooks`` entry-point group implement
 any of these. A method named like a hook is picked up without a decorator, and may take any subset of
-the hook's arguments::
+the hook's arguments:
 
     class PrintLoss:
         def on_epoch_end(self, epoch, logs):

@@ -244,12 +244,12 @@ class Network:
         ``fit((X, y), ...)`` (the seed's form) works too, and ``learning_rate=`` sets the optimizer's.
         Every argument and array is checked before any weight changes.
 
-        ``resume_from`` is a checkpoint written by :class:`~nnfs_core.callbacks.model_checkpoint.ModelCheckpoint`
+        ``resume_from`` is a checkpoint written by ``ModelCheckpoint``
         (or a directory of them: the one furthest into training that is intact). Weights, layer state,
         optimizer and scheduler state, Generator states, History and the epoch/batch position are restored,
         and training continues where it stopped: with the same data and arguments, the final weights are
         bit-identical to a run that was never interrupted, even from a mid-epoch checkpoint.
-        ``initial_epoch`` starts at a later epoch without restoring anything (after :meth:`load`).
+        ``initial_epoch`` starts at a later epoch without restoring anything (after ``load``).
         """
         if y is None and isinstance(x, tuple) and len(x) == 2:
             x, y = x
@@ -371,7 +371,7 @@ class Network:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Network:
-        """Rebuild a (freshly initialised) network from :meth:`get_config`'s output."""
+        """Rebuild a (freshly initialised) network from ``get_config``'s output."""
         known = {"layers", "optimizer", "loss", "metrics", "scheduler", "input_shape", "dtype", "seed", "ops"}
         unknown = set(config) - known
         if unknown:
@@ -391,13 +391,13 @@ class Network:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, limits: Any = None) -> Network:
-        """Rebuild a network saved by :meth:`save` (or a checkpoint); it predicts bit-identically.
+        """Rebuild a network saved by ``save`` (or a checkpoint); it predicts bit-identically.
 
         Only the packs the file names are needed: a missing one raises
-        :class:`~nnfs_core.persistence.MissingComponentError` (a ``ComponentNotFoundError``) naming the pack
+        ``MissingComponentError`` (a ``ComponentNotFoundError``) naming the pack
         and version; another installed version loads with a ``VersionMismatchWarning``. Nothing in the file
-        is executed; a damaged or hostile file raises :class:`~nnfs_core.errors.ModelFormatError`.
-        ``limits`` (a :class:`~nnfs_core.persistence.LoadLimits`) bounds what the file may declare.
+        is executed; a damaged or hostile file raises ``ModelFormatError``.
+        ``limits`` (a ``LoadLimits``) bounds what the file may declare.
         """
         from nnfs_core import persistence
 
@@ -411,7 +411,7 @@ class Network:
         persistence.save_weights(self, path)
 
     def load_weights(self, path: str | os.PathLike[str]) -> None:
-        """Load weights and layer state saved by :meth:`save_weights` or :meth:`save` into this network.
+        """Load weights and layer state saved by ``save_weights`` or ``save`` into this network.
 
         The layers must match the file's by number and registry name (else ``ModelFormatError``) and every
         array by shape and dtype (else ``ShapeError`` naming the layer, the array and both shapes).

@@ -1,7 +1,7 @@
 """Deprecated: the first release's thread helpers, kept so that packs written against it keep working.
 
 Components of this release get their speed from the Network's compute backend (``self.ops``, see
-:mod:`nnfs_core.ops` and docs/architecture.md); the tuned CPU backend owns the threads and the BLAS
+``nnfs_core.ops`` and docs/architecture.md); the tuned CPU backend owns the threads and the BLAS
 setting. A pack that still calls ``parallel.matmul`` or ``parallel.run`` gets the same results as before.
 """
 

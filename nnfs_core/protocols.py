@@ -1,6 +1,6 @@
 """What a layer, a loss, an optimizer and a scheduler are.
 
-Two things live here for each kind: a runtime-checkable :class:`typing.Protocol` (the contract; any object
+Two things live here for each kind: a runtime-checkable ``typing.Protocol`` (the contract; any object
 with these members works, whatever it inherits from) and a small base class that implementations may
 inherit to get the boring parts for free (``params``/``grads``/``state`` dictionaries, shape bookkeeping
 and a ``get_config`` read off the constructor's signature). No ``__init__`` here raises.
@@ -100,7 +100,7 @@ class _Configurable:
     get a JSON-safe config that ``type(self)(**config)`` rebuilds.
     """
 
-    #: Constructor arguments the conformance kit (:mod:`nnfs_core.testing`) uses when it must create the
+    #: Constructor arguments the conformance kit (``nnfs_core.testing``) uses when it must create the
     #: component on its own, e.g. ``{"output_size": 3}`` for Dense. Empty when the defaults will do.
     example_args: ClassVar[dict[str, Any]] = {}
     #: Checks of the kit this component fails for a documented reason, e.g.
@@ -133,7 +133,7 @@ class _Stateful:
         return "STATEFUL"
 
 
-#: What :func:`run_forward` returns as the cache of a layer that only has ``forward``/``backward``.
+#: What ``run_forward`` returns as the cache of a layer that only has ``forward``/``backward``.
 STATEFUL: Any = _Stateful()
 
 
@@ -147,7 +147,7 @@ class BaseLayer(_Configurable):
 
     What backward needs belongs to the forward call that made it, so an inference call, another thread or
     the same layer used twice never changes a pending backward's result. Heavy work goes through
-    ``self.ops`` (:mod:`nnfs_core.ops`). Subclasses override :meth:`build` (call ``super().build(...)``
+    ``self.ops`` (``nnfs_core.ops``). Subclasses override ``build`` (call ``super().build(...)``
     first, then allocate parameters from ``rng`` in ``dtype``, set ``self.output_shape`` if it differs and
     return it) and the pair above.
 
@@ -200,7 +200,7 @@ class BaseLayer(_Configurable):
 
     @property
     def ops(self) -> Any:
-        """The compute backend (:mod:`nnfs_core.ops`): the network's, or the default one."""
+        """The compute backend (``nnfs_core.ops``): the network's, or the default one."""
         backend = self.__dict__.get("_ops")
         if backend is None:
             from nnfs_core import ops
@@ -221,7 +221,7 @@ class BaseLayer(_Configurable):
         return self.output_shape
 
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
-        """The output for a batch ``x`` and the cache :meth:`backward_pass` will get with its gradient."""
+        """The output for a batch ``x`` and the cache ``backward_pass`` will get with its gradient."""
         if _overrides(self, "forward") is None:
             raise NotImplementedError(f"{type(self).__name__} does not implement forward_pass (or forward)")
         return self.forward(x, training=training), STATEFUL
@@ -249,14 +249,14 @@ class BaseLayer(_Configurable):
         return (rng.standard_normal(shape) * 1.5).astype(dtype)
 
     def forward(self, x: Array, *, training: bool = False) -> Array:
-        """First-release form: the output only; the cache is kept on the layer for :meth:`backward`."""
+        """First-release form: the output only; the cache is kept on the layer for ``backward``."""
         if _overrides(self, "forward_pass") is None:
             raise NotImplementedError(f"{type(self).__name__} does not implement forward_pass (or forward)")
         y, self.__dict__["_last_cache"] = self.forward_pass(x, training=training)
         return y
 
     def backward(self, grad: Array) -> Array:
-        """First-release form: the gradient through the last :meth:`forward` of this layer."""
+        """First-release form: the gradient through the last ``forward`` of this layer."""
         if _overrides(self, "backward_pass") is None:
             raise NotImplementedError(f"{type(self).__name__} does not implement backward_pass (or backward)")
         if "_last_cache" not in self.__dict__:
@@ -283,7 +283,7 @@ def run_forward(layer: Any, x: Array, *, training: bool = False) -> tuple[Array,
 
 
 def run_backward(layer: Any, grad: Array, cache: Any) -> Array:
-    """d loss / d x from any layer, given the cache :func:`run_forward` returned with its output."""
+    """d loss / d x from any layer, given the cache ``run_forward`` returned with its output."""
     if cache is STATEFUL and not isinstance(layer, BaseLayer):
         return layer.backward(grad)
     return layer.backward_pass(grad, cache)
@@ -299,7 +299,7 @@ def loss_forward(loss: Any, y_pred: Array, y_true: Array) -> tuple[float, Any]:
 
 
 def loss_backward(loss: Any, cache: Any) -> Array:
-    """d loss / d y_pred from any loss, given the cache :func:`loss_forward` returned."""
+    """d loss / d y_pred from any loss, given the cache ``loss_forward`` returned."""
     method = getattr(loss, "backward_pass", None)
     if method is None:
         return loss.backward(*cache)
@@ -311,7 +311,7 @@ class BaseLoss(_Configurable):
 
     A loss may also implement ``forward_pass(y_pred, y_true) -> (value, cache)`` and
     ``backward_pass(cache) -> d loss / d y_pred`` to hand work from the forward to the backward (the
-    softmax of CrossEntropy); the Network calls that pair when it is there (see :func:`loss_forward`).
+    softmax of CrossEntropy); the Network calls that pair when it is there (see ``loss_forward``).
     """
 
     def forward_pass(self, y_pred: Array, y_true: Array) -> tuple[float, Any]:
@@ -327,7 +327,7 @@ class BaseLoss(_Configurable):
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
 
     def check_target(self, output_shape: tuple[int, ...], y_true: Array) -> None:
-        """Raise :class:`~nnfs_core.errors.ShapeError` if ``y_true`` cannot be compared with outputs.
+        """Raise ``ShapeError`` if ``y_true`` cannot be compared with outputs.
 
         ``output_shape`` is per sample. The default asks for targets of exactly the output shape.
         """
@@ -343,7 +343,7 @@ class BaseLoss(_Configurable):
 class BaseOptimizer(_Configurable):
     """Base class for optimizers: gradient clipping, per-parameter state and ``state_dict``.
 
-    Subclasses implement :meth:`update`, which changes one parameter in place from its gradient and
+    Subclasses implement ``update``, which changes one parameter in place from its gradient and
     its own state dictionary (created empty on the first step). ``self.iterations`` counts steps taken.
 
     Parameters
@@ -411,7 +411,7 @@ class BaseOptimizer(_Configurable):
 
 
 class BaseCallback:
-    """Base class for callbacks. Define any of the hooks in :mod:`nnfs_core.hookspecs` as methods.
+    """Base class for callbacks. Define any of the hooks in ``nnfs_core.hookspecs`` as methods.
 
     Methods named like a hook specification are picked up without decorators; each may accept any
     subset of that hook's arguments (``def on_epoch_end(self, epoch, logs)``).
@@ -422,8 +422,8 @@ class BaseScheduler(_Configurable, BaseCallback):
     """Base class for learning-rate schedulers.
 
     A scheduler is a callback: it attaches to the network's optimizer when fitting starts and calls
-    :meth:`step` after every epoch (``interval = "epoch"``) or every batch (``interval = "batch"``).
-    Subclasses implement :meth:`get_lr`, the learning rate after ``self.last_step`` steps.
+    ``step`` after every epoch (``interval = "epoch"``) or every batch (``interval = "batch"``).
+    Subclasses implement ``get_lr``, the learning rate after ``self.last_step`` steps.
     """
 
     interval = "epoch"

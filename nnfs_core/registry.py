@@ -2,11 +2,13 @@
 
 Packs declare components as entry points (``relu = "nnfs_activations.relu:ReLU"`` in the group
 ``nnfs.activations``). The installed entry points are scanned once per process, lazily, without importing
-anything; ``get`` imports one target on first use; :func:`refresh` rescans after a ``pip install``.
+anything; ``get`` imports one target on first use; ``refresh`` rescans after a ``pip install``.
 
->>> from nnfs_core import registry
->>> registry.layers.names()                       # doctest: +SKIP
->>> registry.layers.create("dense", output_size=8)  # doctest: +SKIP
+```python
+from nnfs_core import registry
+registry.layers.names()
+registry.layers.create("dense", output_size=8)
+```
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ class Entry:
         return self.obj is not None
 
     def load(self) -> Any:
-        """Import the target (once) and return it; failures become :class:`PluginLoadError`."""
+        """Import the target (once) and return it; failures become ``PluginLoadError``."""
         if self.obj is None:
             try:
                 self.obj = self.entry_point.load()
@@ -241,7 +243,7 @@ class Registry:
         return sorted({group[0].name for group in self._by_key().values()}, key=normalize)
 
     def __contains__(self, name: object) -> bool:
-        """Whether :meth:`get` knows the name (layers also accept activation names)."""
+        """Whether ``get`` knows the name (layers also accept activation names)."""
         if not isinstance(name, str):
             return False
         return normalize(name) in self._by_key() or any(name in of_kind(kind) for kind in self.fallbacks)

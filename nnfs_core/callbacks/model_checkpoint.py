@@ -21,8 +21,8 @@ __all__ = ["ModelCheckpoint"]
 class ModelCheckpoint(BaseCallback):
     """Write a checkpoint every ``every_n_epochs`` epochs and/or every ``every_n_batches`` batches.
 
-    A checkpoint holds everything :meth:`Network.fit` needs to continue exactly where it stopped (see
-    ``fit(resume_from=...)``); it is also a model file that :meth:`Network.load` reads. Files are written
+    A checkpoint holds everything ``Network.fit`` needs to continue exactly where it stopped (see
+    ``fit(resume_from=...)``); it is also a model file that ``Network.load`` reads. Files are written
     atomically, so a crash never leaves a damaged checkpoint behind.
 
     Parameters

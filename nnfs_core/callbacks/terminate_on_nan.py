@@ -12,7 +12,7 @@ __all__ = ["TerminateOnNaN"]
 
 
 class TerminateOnNaN(BaseCallback):
-    """Raise :class:`TrainingDivergedError` naming the epoch and batch of the first non-finite loss.
+    """Raise ``TrainingDivergedError`` naming the epoch and batch of the first non-finite loss.
 
     On by default in ``fit``. The step that produced the loss is not applied, so the weights are the
     last finite ones.

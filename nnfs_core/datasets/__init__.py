@@ -1,11 +1,13 @@
 """Datasets, looked up by name in the ``datasets`` registry.
 
->>> from nnfs_core.datasets import load
->>> (x_train, y_train), (x_test, y_test) = load("digits")   # doctest: +SKIP
->>> splits = load("fashion-mnist", directory="~/data/fashion")  # doctest: +SKIP
+```python
+from nnfs_core.datasets import load
+(x_train, y_train), (x_test, y_test) = load("digits")
+splits = load("fashion-mnist", directory="~/data/fashion")
+```
 
 A dataset is a loader function registered under the ``nnfs.datasets`` entry-point group; called with its
-options it returns :class:`Splits`, x float32 batch first and y int64. The core's:
+options it returns ``Splits``, x float32 batch first and y int64. The core's:
 
 - ``digits`` and ``mnist-small``: embedded in nnfs-core as compact uint8 ``.npz`` files;
 - ``mnist`` and ``fashion-mnist``: read from the four IDX files (raw or ``.gz``) found in ``directory=``,
@@ -14,13 +16,13 @@ options it returns :class:`Splits`, x float32 batch first and y int64. The core'
   ``NNFS_MNIST_URL``, ``NNFS_FASHION_MNIST_URL``) the files are downloaded, resumably and SHA-256
   verified, into the first of those directories (see docs/datasets.md).
 
-Describing without loading: a loader may carry ``loader.describe()``, returning a :class:`DatasetInfo`
-(train/test sizes, sample shape, where the data comes from), attached with the :func:`described_by`
+Describing without loading: a loader may carry ``loader.describe()``, returning a ``DatasetInfo``
+(train/test sizes, sample shape, where the data comes from), attached with the ``described_by``
 decorator in the loader's own module. It must be cheap - the embedded datasets read the ``.npy`` headers
 inside their ``.npz``, the IDX ones their IDX headers. ``nnfs datasets`` shows it for every registered
 dataset; a third-party loader without one is listed with unknown sizes.
 
-Errors are :class:`DatasetError` (an ``NNFSError`` and an ``OSError``) and its subclasses, naming the file
+Errors are ``DatasetError`` (an ``NNFSError`` and an ``OSError``) and its subclasses, naming the file
 or URL and what was wrong.
 """
 

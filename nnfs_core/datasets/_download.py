@@ -49,7 +49,7 @@ def sha256_of(stream: _Readable) -> str:
 
 
 def verify(path: Path, digests: Collection[str]) -> None:
-    """Raise :class:`ChecksumError` unless the file's (or its decompressed content's) SHA-256 is in ``digests``."""
+    """Raise ``ChecksumError`` unless the file's (or its decompressed content's) SHA-256 is in ``digests``."""
     accepted = {digest.lower() for digest in digests}
     with open(path, "rb") as handle:
         file_digest = sha256_of(handle)
@@ -71,7 +71,7 @@ def verify(path: Path, digests: Collection[str]) -> None:
 
 
 def check_digest(digest: str, what: str) -> str:
-    """A SHA-256 digest as 64 lower-case hex digits; anything else raises :class:`ValueError`."""
+    """A SHA-256 digest as 64 lower-case hex digits; anything else raises ``ValueError``."""
     normal = digest.strip().lower() if isinstance(digest, str) else ""
     if not _HEX_DIGEST.fullmatch(normal):
         raise ValueError(f"the SHA-256 digest of {what} must be 64 hex digits, got {digest!r}")
@@ -82,8 +82,8 @@ def download(url: str, destination: str | Path, digests: Collection[str], *, pro
              timeout: float = 60.0) -> Path:
     """Download ``url`` to ``destination`` (resuming ``destination.part``), verify it, and return the path.
 
-    Raises :class:`DownloadError` when the server cannot be reached, answers an error or stops early
-    (the part is kept, so calling again resumes), and :class:`ChecksumError` when the digest is wrong
+    Raises ``DownloadError`` when the server cannot be reached, answers an error or stops early
+    (the part is kept, so calling again resumes), and ``ChecksumError`` when the digest is wrong
     (the part is deleted).
     """
     if not url.startswith(SCHEMES):

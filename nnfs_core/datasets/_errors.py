@@ -1,6 +1,6 @@
 """What goes wrong when finding, reading or downloading a dataset.
 
-Each error is an :class:`~nnfs_core.errors.NNFSError` and an ``OSError`` (files and networks fail as
+Each error is an ``NNFSError`` and an ``OSError`` (files and networks fail as
 ``OSError`` in Python), and names the file or URL and what was wrong with it.
 """
 

@@ -4,7 +4,7 @@ An IDX file is a 4-byte magic number ``00 00 TT DD`` (TT the element type, DD th
 DD big-endian uint32 sizes, then the elements in C order, big-endian. A gzip file is recognised by its
 own magic number (``1f 8b``), whatever its name. The reader checks everything it can before allocating:
 the magic number, the type, the number of dimensions, the sizes, and that the data is exactly as long as
-the sizes say (no more, no less); any mismatch is a :class:`DatasetFormatError` naming the file.
+the sizes say (no more, no less); any mismatch is a ``DatasetFormatError`` naming the file.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def read_idx(path: str | Path, *, ndim: int | None = None, dtype: npt.DTypeLike 
 
     The data is read straight into one preallocated array (no intermediate copies, no Python loop over
     elements). ``ndim`` and ``dtype``, when given, are what the caller expects; anything else is a
-    :class:`DatasetFormatError`. Multi-byte elements are returned in native byte order.
+    ``DatasetFormatError``. Multi-byte elements are returned in native byte order.
     """
     path = Path(path)
     stream, compressed = _open(path)

@@ -4,7 +4,7 @@ Where the files are looked for, in order (the first directory holding all four w
 
 1. ``directory=`` when given - and then only there;
 2. ``$NNFS_DATA/<name>`` when ``NNFS_DATA`` is set;
-3. the per-user cache, ``<cache>/<name>`` (see :func:`cache_directory`);
+3. the per-user cache, ``<cache>/<name>`` (see ``cache_directory``);
 4. system locations (Debian's ``/usr/share/datasets/fashion-mnist`` for Fashion-MNIST).
 
 Each file may be raw (``train-images-idx3-ubyte``) or gzipped (``train-images-idx3-ubyte.gz``). When

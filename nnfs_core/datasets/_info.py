@@ -1,7 +1,7 @@
 """What ``nnfs datasets`` shows of a dataset without loading it: the loader's ``describe()``.
 
 A loader registered under ``nnfs.datasets`` may carry a ``describe`` attribute, a function of no
-arguments returning a :class:`DatasetInfo`, set with the :func:`described_by` decorator. It must be cheap:
+arguments returning a ``DatasetInfo``, set with the ``described_by`` decorator. It must be cheap:
 it reads headers, never the data. Loaders without one are listed with unknown sizes.
 """
 
@@ -43,6 +43,6 @@ def described_by(describe: Callable[[], DatasetInfo]) -> Callable[[Loader], Load
 
 
 def describe(loader: Any) -> DatasetInfo | None:
-    """The loader's :class:`DatasetInfo`, or None when it has no ``describe``."""
+    """The loader's ``DatasetInfo``, or None when it has no ``describe``."""
     function = getattr(loader, "describe", None)
     return function() if callable(function) else None

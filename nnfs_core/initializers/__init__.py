@@ -1,18 +1,20 @@
 """Weight initializers, looked up by name in the ``initializers`` registry; formulas as ``torch.nn.init``.
 
 An initializer is called as ``init(shape, rng=rng, dtype=dtype)`` and returns a new array; layers resolve
-theirs in ``build`` with :func:`resolve`, which takes a name, a config dict, an instance or a plain function.
+theirs in ``build`` with ``resolve``, which takes a name, a config dict, an instance or a plain function.
 
-PyTorch's default for ``nn.Linear`` and ``nn.Conv*d`` is :data:`DEFAULT_WEIGHT`,
+PyTorch's default for ``nn.Linear`` and ``nn.Conv*d`` is ``DEFAULT_WEIGHT``,
 ``KaimingUniform(a=math.sqrt(5))``, i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), for the weight *and* the bias;
-the bias is drawn with the weight's fan_in::
+the bias is drawn with the weight's fan_in:
 
     init = resolve(DEFAULT_WEIGHT)
     weight = init((out_features, in_features), rng=rng, dtype=dtype)
     bias = init((out_features,), rng=rng, dtype=dtype, fan_in=in_features)   # fan_in of the weight
 
->>> import numpy as np
->>> resolve("he_normal")((3, 2), rng=np.random.default_rng(0), dtype=np.float32).dtype
+```python
+import numpy as np
+resolve("he_normal")((3, 2), rng=np.random.default_rng(0), dtype=np.float32).dtype
+```
 dtype('float32')
 """
 
@@ -61,9 +63,9 @@ DEFAULT_WEIGHT: dict[str, Any] = {"name": "kaiming_uniform", "a": math.sqrt(5)}
 
 def resolve(spec: Any) -> BaseInitializer:
     """An initializer from a registered name, a ``{"name": ..., **arguments}`` dict, an instance, a class, or a
-    plain function ``f(shape, rng, dtype) -> array`` (wrapped in :class:`FunctionInitializer`).
+    plain function ``f(shape, rng, dtype) -> array`` (wrapped in ``FunctionInitializer``).
 
-    Unknown names raise :class:`~nnfs_core.errors.ComponentNotFoundError` listing the available ones.
+    Unknown names raise ``ComponentNotFoundError`` listing the available ones.
     """
     from nnfs_core import registry
 

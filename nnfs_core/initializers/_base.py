@@ -80,7 +80,7 @@ def _fan(owner: str, name: str, value: Any) -> int | None:
 class BaseInitializer(_Configurable):
     """Base class for initializers: ``init(shape, rng=rng, dtype=dtype)`` returns a new array.
 
-    Subclasses store their constructor arguments under the same names and implement :meth:`draw`, which
+    Subclasses store their constructor arguments under the same names and implement ``draw``, which
     returns values of the given shape (float64 is fine: ``__call__`` casts to ``dtype``). Every random
     value comes from the ``rng`` given, never from ``np.random``'s global state, so a seeded Generator
     gives the same array every time.
@@ -97,7 +97,7 @@ class BaseInitializer(_Configurable):
     ) -> Array:
         """An array of ``shape`` and ``dtype``.
 
-        ``fan_in`` / ``fan_out`` replace the ones :func:`compute_fans` reads off ``shape``: PyTorch draws a
+        ``fan_in`` / ``fan_out`` replace the ones ``compute_fans`` reads off ``shape``: PyTorch draws a
         layer's bias with the weight's fan_in, e.g. ``init((out,), rng=rng, dtype=dtype, fan_in=in_features)``.
         """
         owner = type(self).__name__
@@ -123,7 +123,7 @@ class BaseInitializer(_Configurable):
 
     @staticmethod
     def fans(shape: tuple[int, ...], fan_in: int | None = None, fan_out: int | None = None) -> tuple[int, int]:
-        """:func:`compute_fans` of ``shape``, with either value replaced when it is given."""
+        """``compute_fans`` of ``shape``, with either value replaced when it is given."""
         if fan_in is not None and fan_out is not None:
             return fan_in, fan_out
         computed_in, computed_out = compute_fans(shape)

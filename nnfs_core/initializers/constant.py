@@ -16,6 +16,7 @@ class Constant(BaseInitializer):
     Parameters
     ----------
     value : float
+        Every element's value.
     """
 
     example_args = {"value": 0.5}  # for the conformance kit, which builds components without arguments

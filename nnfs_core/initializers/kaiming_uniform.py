@@ -23,8 +23,9 @@ class KaimingUniform(KaimingBase):
     a : float
         Negative slope of the leaky ReLU that follows (only used with ``nonlinearity="leaky_relu"``).
     mode : {"fan_in", "fan_out"}
+        Keep the variance of the forward pass (``fan_in``) or of the backward pass (``fan_out``).
     nonlinearity : str
-        See :func:`~nnfs_core.initializers.calculate_gain`.
+        See ``calculate_gain``.
     """
 
     def bound(self, shape: tuple[int, ...], *, fan_in: int | None = None, fan_out: int | None = None) -> float:

@@ -16,6 +16,7 @@ class Normal(BaseInitializer):
     Parameters
     ----------
     mean : float
+        Mean of the distribution.
     std : float
         Standard deviation, >= 0.
     """

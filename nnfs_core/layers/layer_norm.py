@@ -24,6 +24,7 @@ class LayerNorm(BaseLayer):
     normalized_shape : int or tuple of int, optional
         The trailing per-sample shape to normalise over, as PyTorch; default: the last axis.
     eps : float
+        Added to the variance before the square root, > 0.
     elementwise_affine : bool
         Learn ``weight`` (ones) and ``bias`` (zeros).
     """

@@ -20,12 +20,12 @@ _GRAD_EPSILON = float(np.float32(1e-12))
 class BinaryCrossEntropy(BaseLoss):
     """Mean binary cross-entropy over every element, for targets t in [0, 1].
 
-    Probabilities p (``from_logits=False``, the default - a sigmoid layer's output), as torch's BCELoss::
+    Probabilities p (``from_logits=False``, the default - a sigmoid layer's output), as torch's BCELoss:
 
         l = -(t max(log p, -100) + (1 - t) max(log1p(-p), -100))
         dl/dp = (p - t) / max(p (1 - p), 1e-12)
 
-    Logits x (``from_logits=True``), as torch's BCEWithLogitsLoss, in the stable softplus form::
+    Logits x (``from_logits=True``), as torch's BCEWithLogitsLoss, in the stable softplus form:
 
         l = max(x, 0) - x t + log(1 + exp(-|x|))     (= softplus(x) - x t)
         dl/dx = sigmoid(x) - t

@@ -23,7 +23,7 @@ class CrossEntropy(BaseLoss):
     """Mean cross-entropy between class scores and targets, with optional label smoothing.
 
     With logits z (N, C) and log-probabilities log p = z - logsumexp(z) (stable: the row maximum is
-    subtracted before ``exp``), and eps = ``label_smoothing``::
+    subtracted before ``exp``), and eps = ``label_smoothing``:
 
         labels y (N,):         l_i = -(1 - eps) log p[i, y_i] - eps / C * sum_c log p[i, c]
         probabilities t (N, C): l_i = -sum_c t'[i, c] log p[i, c],   t' = (1 - eps) t + eps / C

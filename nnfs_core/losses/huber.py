@@ -14,7 +14,7 @@ __all__ = ["Huber"]
 
 
 class Huber(BaseLoss):
-    """Huber loss, mean over every element of d = y_pred - y_true::
+    """Huber loss, mean over every element of d = y_pred - y_true:
 
         l(d) = d^2 / 2                    if |d| <= delta
              = delta * (|d| - delta / 2)  otherwise

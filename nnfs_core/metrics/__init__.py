@@ -1,11 +1,13 @@
 """Metrics, looked up by name in the ``metrics`` registry and reported next to the loss.
 
 A metric is called as ``metric(y_pred, y_true) -> float`` (the mean over the batch) and logged under its
-``name``. :func:`resolve` turns what a user passes to ``Network(metrics=[...])`` into one.
+``name``. ``resolve`` turns what a user passes to ``Network(metrics=[...])`` into one.
 
->>> import numpy as np
->>> metric = resolve("accuracy")
->>> metric.name, metric(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([1, 1]))
+```python
+import numpy as np
+metric = resolve("accuracy")
+metric.name, metric(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([1, 1]))
+```
 ('accuracy', 0.5)
 """
 
@@ -35,10 +37,10 @@ __all__ = [
 
 def resolve(spec: Any) -> Any:
     """A metric from a registered name, a ``{"name": ..., **arguments}`` dict, an instance, a class, or a plain
-    function ``f(y_pred, y_true) -> float`` (wrapped in :class:`FunctionMetric`, logged under its ``__name__``).
+    function ``f(y_pred, y_true) -> float`` (wrapped in ``FunctionMetric``, logged under its ``__name__``).
 
     The result is callable as ``metric(y_pred, y_true)`` and has a ``name``. Unknown names raise
-    :class:`~nnfs_core.errors.ComponentNotFoundError` listing the available ones.
+    ``ComponentNotFoundError`` listing the available ones.
     """
     from nnfs_core import registry
 

@@ -1,14 +1,16 @@
 """Saving, loading and checkpointing networks: one zip file, a JSON header, ``.npy`` arrays, no pickle.
 
->>> net.save("model.nnfs")                       # doctest: +SKIP
->>> net = Network.load("model.nnfs")             # doctest: +SKIP
->>> net.fit(x, y, epochs=10, callbacks=[ModelCheckpoint("ckpt/{epoch:03d}-{batch:05d}.nnfs",
-...         every_n_batches=100, keep_last=3)])  # doctest: +SKIP
->>> net.fit(x, y, epochs=10, resume_from="ckpt/")  # doctest: +SKIP
+```python
+net.save("model.nnfs")
+net = Network.load("model.nnfs")
+net.fit(x, y, epochs=10, callbacks=[ModelCheckpoint("ckpt/{epoch:03d}-{batch:05d}.nnfs",
+        every_n_batches=100, keep_last=3)])
+net.fit(x, y, epochs=10, resume_from="ckpt/")
+```
 
 The format, its limits and how it is checked are described in ``docs/file-format.md``. Every problem
-with a file raises :class:`~nnfs_core.errors.ModelFormatError` (a missing pack raises its subclass
-:class:`MissingComponentError`, also a ``ComponentNotFoundError``).
+with a file raises ``ModelFormatError`` (a missing pack raises its subclass
+``MissingComponentError``, also a ``ComponentNotFoundError``).
 """
 
 from nnfs_core.persistence._atomic import atomic_write

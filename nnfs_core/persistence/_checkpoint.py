@@ -4,7 +4,7 @@ A checkpoint's ``training`` field holds the position (``epoch`` epochs done, the
 next), how ``fit`` was called (samples, batch size, shuffle), the History, the states of callbacks that
 have ``state_dict()``, and for a mid-epoch position the Generator state from before that epoch's shuffle
 and the epoch's running loss/metric sums. The current Generator state is in ``generators`` as in every
-model file. :func:`resume` puts all of it back, so the resumed run is bit-identical to one never stopped.
+model file. ``resume`` puts all of it back, so the resumed run is bit-identical to one never stopped.
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ def write_container(file: IO[bytes], header: bytes, arrays: Mapping[str, np.ndar
 class Container:
     """An opened model file: its checked directory and header; arrays are read on request.
 
-    Use as a context manager. Every problem with the file raises :class:`ModelFormatError`.
+    Use as a context manager. Every problem with the file raises ``ModelFormatError``.
     """
 
     def __init__(self, path: str | os.PathLike[str], limits: LoadLimits) -> None:

@@ -1,4 +1,4 @@
-"""The errors and warnings of loading a model file, beyond :mod:`nnfs_core.errors`."""
+"""The errors and warnings of loading a model file, beyond ``nnfs_core.errors``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ __all__ = ["MissingComponentError", "VersionMismatchWarning", "NameClashWarning"
 class MissingComponentError(ComponentNotFoundError, ModelFormatError):
     """A model file names a component whose pack is not installed (or not registered in this process).
 
-    Both a :class:`~nnfs_core.errors.ComponentNotFoundError` (a ``KeyError``) and a
-    :class:`~nnfs_core.errors.ModelFormatError`: the file cannot be loaded here, and ``except
+    Both a ``ComponentNotFoundError`` (a ``KeyError``) and a
+    ``ModelFormatError``: the file cannot be loaded here, and ``except
     ModelFormatError`` around a load sees every reason a file was refused. The message names the pack
     and the version the file was saved with.
     """

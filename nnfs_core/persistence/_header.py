@@ -1,7 +1,7 @@
 """``header.json``: its fields, and their validation before anything is built or read.
 
-:func:`parse_header` takes the decoded JSON of an untrusted file and returns a :class:`Header` whose
-fields have the types and bounds the loader relies on, or raises :class:`ModelFormatError` naming the
+``parse_header`` takes the decoded JSON of an untrusted file and returns a ``Header`` whose
+fields have the types and bounds the loader relies on, or raises ``ModelFormatError`` naming the
 field. Array sizes are computed here with Python integers, so a declared 10**12-element array is refused
 as a number, before anything is allocated.
 """

@@ -35,7 +35,7 @@ def check_dtype_name(value: Any) -> str | None:
 
 @dataclass(frozen=True)
 class LoadLimits:
-    """Bounds on what a file may declare. Pass your own to :func:`load` to read bigger (trusted) files.
+    """Bounds on what a file may declare. Pass your own to ``load`` to read bigger (trusted) files.
 
     Attributes
     ----------
@@ -58,7 +58,7 @@ class LoadLimits:
     min_build_budget, budget_per_stored_value : int
         The build budget is ``max(min_build_budget, budget_per_stored_value * values stored in the file)``
         values. The per-sample input and, for each layer, (values in its input) x (the two largest
-        integers in its config) must stay within it (see :attr:`check_architecture`).
+        integers in its config) must stay within it (see ``check_architecture``).
     check_architecture : bool
         Bound the architecture by the build budget before building it. Building allocates every layer's
         parameters before they can be compared with the file's arrays, so a header claiming huge layers

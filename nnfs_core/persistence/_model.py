@@ -117,7 +117,7 @@ def read_header(path: PathLike, *, limits: LoadLimits = DEFAULT_LIMITS) -> Heade
 
 
 def load(path: PathLike, *, limits: LoadLimits = DEFAULT_LIMITS) -> Any:
-    """Rebuild the network saved in ``path``; see :meth:`nnfs_core.Network.load`."""
+    """Rebuild the network saved in ``path``; see ``nnfs_core.Network.load``."""
     from nnfs_core.callbacks.history import History
     from nnfs_core.persistence._checkpoint import restore_history
 
@@ -151,7 +151,7 @@ def check_same_architecture(network: Any, header: Header) -> None:
 
 def load_weights(network: Any, path: PathLike, *, limits: LoadLimits = DEFAULT_LIMITS) -> None:
     """Put the weights and layer state of ``path`` into ``network`` (built from the file's input shape if
-    needed). Shapes and dtypes must match: a difference raises :class:`ShapeError` naming the layer, the
+    needed). Shapes and dtypes must match: a difference raises ``ShapeError`` naming the layer, the
     array and both shapes."""
     with reading(path):
         with Container(path, limits) as container:

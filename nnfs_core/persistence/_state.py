@@ -2,7 +2,7 @@
 
 Array names: ``layers.<i>.params.<name>`` (weights), ``layers.<i>.state.<name>`` (BatchNorm running
 statistics), and the arrays found in the optimizer's and scheduler's ``state_dict()`` and in Generator
-states (named by :func:`~nnfs_core.persistence._tree.encode` under ``optimizer.``, ``scheduler.``,
+states (named by ``encode`` under ``optimizer.``, ``scheduler.``,
 ``generators.``).
 """
 
@@ -79,7 +79,7 @@ def apply_layer_arrays(network: Any, header: Header, arrays: dict[str, Array],
                        mismatch: type[NNFSError] = ModelFormatError) -> None:
     """Copy the file's layer arrays into the built ``network`` after checking names, shapes and dtypes.
 
-    Missing or extra arrays raise :class:`ModelFormatError`; a shape or dtype difference raises ``mismatch``
+    Missing or extra arrays raise ``ModelFormatError``; a shape or dtype difference raises ``mismatch``
     (``ShapeError`` for ``load_weights``), naming the layer, the array and both shapes.
     """
     for index, layer in enumerate(network.layers):
@@ -132,7 +132,7 @@ def apply_states(network: Any, header: Header, arrays: dict[str, Array], max_dep
 
 
 def _check_optimizer_state(state: Any, network: Any) -> None:
-    """For :class:`~nnfs_core.protocols.BaseOptimizer` state (``"<index>.<name>"`` keys): indices in range."""
+    """For ``BaseOptimizer`` state (``"<index>.<name>"`` keys): indices in range."""
     from nnfs_core.protocols import BaseOptimizer
 
     if not isinstance(state, dict):

@@ -1,14 +1,14 @@
 """State dictionaries as JSON: arrays move to zip members and leave a reference behind.
 
 An optimizer's or scheduler's ``state_dict()``, the history and Generator states are trees of dicts,
-lists and numbers with NumPy arrays at some leaves. :func:`encode` turns such a tree into strict JSON:
+lists and numbers with NumPy arrays at some leaves. ``encode`` turns such a tree into strict JSON:
 
 - an array becomes ``{"$array": "<member name>"}`` and is stored as its own ``.npy`` member;
 - a NumPy scalar (``np.float64(0.5)``) becomes ``{"$array": ..., "$scalar": true}`` (0-d, exact bits);
 - a non-finite float becomes ``{"$float": "nan" | "inf" | "-inf"}`` (strict JSON has no NaN);
 - tuples become lists. Keys are strings; keys starting with ``$`` are reserved.
 
-:func:`decode` reverses it, accepting only those markers.
+``decode`` reverses it, accepting only those markers.
 """
 
 from __future__ import annotations
@@ -73,9 +73,9 @@ def _free_name(base: str, arrays: dict[str, Any]) -> str:
 
 
 def decode(value: Any, arrays: dict[str, np.ndarray[Any, Any]], where: str, max_depth: int, depth: int = 0) -> Any:
-    """Rebuild what :func:`encode` wrote; ``arrays`` are the file's arrays by name.
+    """Rebuild what ``encode`` wrote; ``arrays`` are the file's arrays by name.
 
-    Raises :class:`ModelFormatError` on an unknown marker, a reference to an array the file does not
+    Raises ``ModelFormatError`` on an unknown marker, a reference to an array the file does not
     list, or nesting deeper than ``max_depth``.
     """
     if depth > max_depth:

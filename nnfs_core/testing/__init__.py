@@ -1,8 +1,10 @@
 """The conformance kit: the checks every nnfs component must pass, for pack authors and nnfs itself.
 
->>> from nnfs_core.testing import check_layer, gradcheck
->>> check_layer(MyLayer(4))                      # doctest: +SKIP  - raises ConformanceError listing failures
->>> check_distribution("my-nnfs-pack")           # doctest: +SKIP  - [] when every component conforms
+```python
+from nnfs_core.testing import check_layer, gradcheck
+check_layer(MyLayer(4))  # raises ConformanceError listing failures
+check_distribution("my-nnfs-pack")  # [] when every component conforms
+```
 """
 
 from nnfs_core.testing._common import ConformanceError

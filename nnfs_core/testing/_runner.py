@@ -119,7 +119,7 @@ def parametrize_with_checks(
     ``expected_failed_checks`` maps check names to the documented reason they fail (or is a function of
     the component returning such a mapping); with those the component's class declares in its own
     ``expected_failed_checks``, they become strict xfails. A check that crashes (any exception) fails
-    with a ConformanceError chained to the original error::
+    with a ConformanceError chained to the original error:
 
         @parametrize_with_checks([Dense(4), (Reshape((2, 3)), (6,))])
         def test_conformance(component, check):

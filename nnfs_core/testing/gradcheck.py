@@ -76,6 +76,7 @@ def gradcheck(
     Parameters
     ----------
     component : layer or loss
+        A built layer, or a loss (then pass ``y_true``).
     x : ndarray
         Input batch (for a loss, the predictions); a copy is perturbed. Integer input (ids for an
         embedding) is passed as it is, and only the parameters' gradients are checked.

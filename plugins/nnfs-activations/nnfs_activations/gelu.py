@@ -23,7 +23,7 @@ _CLAMP = 64.0
 class GELU(BaseLayer):
     """y = x * Phi(x), Phi the standard normal CDF, as ``torch.nn.GELU``.
 
-    ``approximate="none"``: Phi(x) = erfc(-x / sqrt(2)) / 2 (erfc from :mod:`nnfs_activations._erf`)
+    ``approximate="none"``: Phi(x) = erfc(-x / sqrt(2)) / 2 (erfc from ``nnfs_activations._erf``)
     and dy/dx = Phi(x) + x * phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
 
     ``approximate="tanh"``: Phi(x) ~ (1 + tanh(u)) / 2 = sigmoid(2u), u = sqrt(2 / pi) (x + 0.044715 x^3),

@@ -21,7 +21,7 @@ class PReLU(BaseLayer):
 
     dy/dx = 1 for x > 0 and a otherwise, including at x = 0 (PyTorch's convention);
     dL/da_c = sum of g * x over the elements of channel c where x <= 0.
-    Shapes: x (N, C, ...) -> the same; weight (num_parameters,), made in :meth:`build` in the network's dtype.
+    Shapes: x (N, C, ...) -> the same; weight (num_parameters,), made in ``build`` in the network's dtype.
 
     Parameters
     ----------

@@ -1,11 +1,11 @@
 """What Conv2D, Conv1D and DepthwiseConv2D share: a grouped 2-D convolution by im2col and one GEMM.
 
-1-D layers run through the same code with a height of 1. Forward, for groups G (C = G Cg, O = G Og)::
+1-D layers run through the same code with a height of 1. Forward, for groups G (C = G Cg, O = G Og):
 
     cols = im2col(pad(x))                       (G, Cg kh kw, N OH OW)
     y    = weight (G, Og, Cg kh kw) @ cols + b  -> (N, O, OH, OW)
 
-Backward, with g = d loss / d y rearranged to (G, Og, N OH OW)::
+Backward, with g = d loss / d y rearranged to (G, Og, N OH OW):
 
     d weight = g @ cols^T        d bias = sum of g over (N, OH, OW)
     d x      = unpad(col2im(weight^T @ g))
@@ -56,7 +56,7 @@ _PIECE_BYTES = 8 * 2**20  # scratch per piece of a batch (see _sample_bytes): st
 class ConvolutionBase(BaseLayer):
     """Grouped convolution over (N, C, H, W), or (N, C, L) when ``_one_d``; subclasses set the geometry.
 
-    Subclasses call :meth:`_store_geometry` in ``__init__`` and implement :meth:`_channels` (groups and
+    Subclasses call ``_store_geometry`` in ``__init__`` and implement ``_channels`` (groups and
     out_channels for a number of input channels).
     """
 

@@ -1,7 +1,7 @@
 """im2col and col2im on NCHW batches, and padding with its adjoint.
 
 The column matrix of a batch x (N, C, Hp, Wp) (already padded) for a kernel (kh, kw) with stride (sh, sw)
-and dilation (dh, dw) has one row per (c, i, j) and one column per (n, oh, ow)::
+and dilation (dh, dw) has one row per (c, i, j) and one column per (n, oh, ow):
 
     cols[(c, i, j), (n, oh, ow)] = x[n, c, i dh + oh sh, j dw + ow sw]        shape (C kh kw, N OH OW)
 
@@ -66,7 +66,7 @@ def offset_slices(i: int, j: int, stride: Pair, dilation: Pair, out: Pair) -> tu
 
 
 def col2im(cols: Array, kernel: Pair, stride: Pair, dilation: Pair, out: Pair, grad: Array) -> Array:
-    """The adjoint of :func:`im2col`: sum the columns back into ``grad`` (C, N, Hp, Wp), overwritten.
+    """The adjoint of ``im2col``: sum the columns back into ``grad`` (C, N, Hp, Wp), overwritten.
 
     One vectorised add of strided slices per kernel offset (kh kw of them): no second column buffer and
     no scatter with index arrays.
@@ -82,7 +82,7 @@ def col2im(cols: Array, kernel: Pair, stride: Pair, dilation: Pair, out: Pair, g
 
 
 def col2im_rows(cols: Array, kernel: Pair, dilation: Pair, rows: int, pitch: int, grad: Array) -> Array:
-    """:func:`col2im` for stride 1, on columns laid out ``pitch`` (the padded width) apart instead of OW.
+    """``col2im`` for stride 1, on columns laid out ``pitch`` (the padded width) apart instead of OW.
 
     ``cols`` holds (C kh kw, N rows pitch) with zeros in columns OW..pitch-1 of every row; ``grad`` is
     (C, N, (Hp + 1) pitch), the padded gradient flattened with one spare row. Kernel offset (i, j) is then a
@@ -118,7 +118,7 @@ def pad(x: Array, sides: tuple[int, int, int, int], mode: str, workspace: Worksp
 
 
 def unpad(grad: Array, sides: tuple[int, int, int, int], mode: str, size: Pair, out: Array | None = None) -> Array:
-    """The adjoint of :func:`pad` on a (C, N, Hp, Wp) gradient, as a new (N, C, H, W) array or into ``out``.
+    """The adjoint of ``pad`` on a (C, N, Hp, Wp) gradient, as a new (N, C, H, W) array or into ``out``.
 
     Zero padding drops the border; reflect, replicate and circular add each border row/column onto the
     row/column it was copied from (a loop over the padding width, vectorised over everything else).
@@ -172,7 +172,7 @@ def pad_rows(x: Array, top: int, bottom: int, guard: int, workspace: Workspace) 
 
 def im2col_same_width(flat: Array, guard: int, start: int, stop: int, shape: tuple[int, int, int], kernel: Pair,
                       dilation: Pair, left: int, rows: int, cols: Array) -> Array:
-    """Samples start:stop's columns from :func:`pad_rows`'s ``flat`` into ``cols`` (C kh kw, n rows W).
+    """Samples start:stop's columns from ``pad_rows``'s ``flat`` into ``cols`` (C kh kw, n rows W).
 
     ``shape`` is (C, Hp, W) per sample; ``rows`` is OH.
     """
@@ -205,7 +205,7 @@ def zero_wrapped(cols: Array, kernel: Pair, dilation: Pair, left: int, channels:
 
 def col2im_same_width(cols: Array, kernel: Pair, dilation: Pair, left: int, shape: tuple[int, int, int],
                       batch: int, rows: int, guard: int, flat: Array) -> Array:
-    """The adjoint of :func:`im2col_same_width` (after :func:`zero_wrapped`), into ``flat``, overwritten.
+    """The adjoint of ``im2col_same_width`` (after ``zero_wrapped``), into ``flat``, overwritten.
 
     ``flat`` holds C n Hp W values between ``guard`` spare ones at each end; returns the (C, n, Hp, W) view.
     Each kernel offset adds one run of OH W values per channel and sample.

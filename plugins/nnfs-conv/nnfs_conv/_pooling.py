@@ -1,7 +1,7 @@
 """What the max and average poolings (1-D and 2-D) share: geometry, padding, and the loop over offsets.
 
 A window of kh x kw elements is visited as kh kw strided slices of the (padded) input, one per kernel
-offset (i, j), each covering all N x C x OH x OW outputs at once::
+offset (i, j), each covering all N x C x OH x OW outputs at once:
 
     slice_ij = x_pad[:, :, i dh : ... : sh, j dw : ... : sw]          (N, C, OH, OW)
 
@@ -32,8 +32,8 @@ __all__ = ["PoolBase"]
 class PoolBase(BaseLayer):
     """Pooling over (N, C, H, W), or (N, C, L) when ``_one_d``; subclasses implement the reduction.
 
-    Subclasses call :meth:`_store_geometry` in ``__init__`` and implement :meth:`_pool` (padded input to a
-    new output) and :meth:`_unpool` (output gradient into the padded input's gradient, per offset).
+    Subclasses call ``_store_geometry`` in ``__init__`` and implement ``_pool`` (padded input to a
+    new output) and ``_unpool`` (output gradient into the padded input's gradient, per offset).
     """
 
     _one_d = False

@@ -21,7 +21,7 @@ def apply(x: Array, rows: Array, columns: Array) -> Array:
 
 
 def adjoint(grad: Array, rows: Array, columns: Array) -> Array:
-    """The adjoint of :func:`apply`: rows^T @ g[n, c] @ columns, (N, C, OH, OW) -> (N, C, H, W)."""
+    """The adjoint of ``apply``: rows^T @ g[n, c] @ columns, (N, C, OH, OW) -> (N, C, H, W)."""
     batch, channels = grad.shape[:2]
     tall = np.matmul(rows.T, grad)
     return (tall.reshape(-1, columns.shape[0]) @ columns).reshape(batch, channels, rows.shape[1], columns.shape[1])

@@ -18,12 +18,15 @@ class AvgPool1D(AvgPool2D):
     Parameters
     ----------
     kernel_size : int
+        Window length.
     stride : int, optional
         Defaults to ``kernel_size``.
     padding : int
         At most half the kernel.
     ceil_mode : bool
+        Round the output length up instead of down (a last, partial window).
     count_include_pad : bool
+        Count padded zeros in each window's divisor.
     """
 
     example_input_shape: ClassVar[tuple[int, ...]] = (3, 8)

@@ -17,7 +17,7 @@ __all__ = ["AvgPool2D"]
 class AvgPool2D(PoolBase):
     """y[n, c, oh, ow] = sum over the window of x_pad / divisor[oh, ow]; padding reads as 0.
 
-    Shapes: x (N, C, H, W) -> y (N, C, OH, OW), OH and OW as in :class:`~nnfs_conv.max_pool2d.MaxPool2D`.
+    Shapes: x (N, C, H, W) -> y (N, C, OH, OW), OH and OW as in ``MaxPool2D``.
     The divisor is PyTorch's: the window's size clipped to the padded input (``count_include_pad=True``)
     or its number of real elements (``False``), or ``divisor_override``. Backward spreads
     g / divisor over each window.
@@ -25,13 +25,17 @@ class AvgPool2D(PoolBase):
     Parameters
     ----------
     kernel_size : int or (int, int)
+        Window height and width.
     stride : int or (int, int), optional
         Defaults to ``kernel_size``.
     padding : int or (int, int)
         At most half the kernel.
     ceil_mode : bool
+        Round the output size up instead of down (last, partial windows).
     count_include_pad : bool
+        Count padded zeros in each window's divisor.
     divisor_override : int, optional
+        Divide every window's sum by this instead of its size.
     """
 
     example_args: ClassVar[dict[str, Any]] = {"kernel_size": 2}

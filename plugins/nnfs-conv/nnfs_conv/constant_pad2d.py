@@ -18,7 +18,9 @@ class ConstantPad2D(PadBase):
     Parameters
     ----------
     padding : int or (left, right, top, bottom)
+        Columns and rows added on each side (one int: all four); negative sizes crop.
     value : float
+        The value of the added entries.
     """
 
     example_args: ClassVar[dict[str, Any]] = {"padding": (2, 0, 1, 1), "value": -1.5}

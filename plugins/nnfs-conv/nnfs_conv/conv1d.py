@@ -19,11 +19,17 @@ class Conv1D(ConvolutionBase):
     Parameters
     ----------
     out_channels : int
+        Output channels O.
     kernel_size, stride, dilation : int or (int,)
+        Kernel length k, step s between windows, and spacing d between kernel taps.
     padding : int, (int,), "valid" or "same" (stride 1; the extra element on the right, as in PyTorch)
+        Zeros (or ``padding_mode`` values) added at both ends; "same" keeps the length.
     groups : int
+        Input and output channels are split into this many independent groups (both divisible by it).
     use_bias : bool
+        Learn a bias per output channel.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        What the padding is filled with, as in PyTorch.
     """
 
     example_args: ClassVar[dict[str, Any]] = {"out_channels": 4, "kernel_size": 3}

@@ -21,16 +21,22 @@ class Conv2D(ConvolutionBase):
     Parameters
     ----------
     out_channels : int
+        Output channels O.
     kernel_size : int or (int, int)
+        Kernel height and width (kh, kw).
     stride : int or (int, int)
+        Step (sh, sw) between windows.
     padding : int, (int, int), "valid" or "same"
         "same" (stride 1 only) keeps H and W; when d (k - 1) is odd the extra row/column goes to the
         bottom/right, as in PyTorch.
     dilation : int or (int, int)
+        Spacing (dh, dw) between kernel taps.
     groups : int
         Input and output channels are split into this many independent groups (both divisible by it).
     use_bias : bool
+        Learn a bias per output channel.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        What the padding is filled with, as in PyTorch.
     """
 
     example_args: ClassVar[dict[str, Any]] = {"out_channels": 4, "kernel_size": 3}

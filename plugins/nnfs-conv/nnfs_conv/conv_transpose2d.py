@@ -25,7 +25,7 @@ class ConvTranspose2D(BaseLayer):
     OH = (H - 1) sh - 2 ph + dh (kh - 1) + output_padding_h + 1 (OW alike);
     weight (C, out_channels / groups, kh, kw) (PyTorch's layout), bias (out_channels,).
 
-    Forward, with groups G and x rearranged to (G, C / G, N H W)::
+    Forward, with groups G and x rearranged to (G, C / G, N H W):
 
         cols = weight^T @ x                  (G, out_channels / G kh kw, N H W)
         y    = crop(col2im(cols)) + b        ``padding`` cropped from each side
@@ -36,14 +36,18 @@ class ConvTranspose2D(BaseLayer):
     Parameters
     ----------
     out_channels : int
+        Output channels O.
     kernel_size, stride, dilation : int or (int, int)
+        Kernel size (kh, kw), stride (sh, sw) and dilation (dh, dw) of the Conv2D this layer transposes.
     padding : int or (int, int)
         Rows/columns cropped from both sides of the full output.
     output_padding : int or (int, int)
         Extra rows/columns on the bottom/right, to pick among the input sizes a strided Conv2D maps to
         the same size; each must be smaller than the stride or the dilation.
     groups : int
+        Input and output channels are split into this many independent groups (both divisible by it).
     use_bias : bool
+        Learn a bias per output channel.
     """
 
     example_args: ClassVar[dict[str, Any]] = {"out_channels": 4, "kernel_size": 3, "stride": 2}

@@ -15,16 +15,22 @@ class DepthwiseConv2D(ConvolutionBase):
 
     Shapes: x (N, C, H, W) -> y (N, C m, OH, OW), m = ``depth_multiplier``, output channel c m + k from
     input channel c; weight (C m, 1, kh, kw), bias (C m,): PyTorch's layout for ``groups=C``. OH and OW
-    as in :class:`~nnfs_conv.conv2d.Conv2D`.
+    as in ``Conv2D``.
 
     Parameters
     ----------
     kernel_size : int or (int, int)
+        Kernel height and width (kh, kw).
     depth_multiplier : int
+        Output channels per input channel: out_channels = C x depth_multiplier.
     stride, dilation : int or (int, int)
+        Step between windows and spacing between kernel taps.
     padding : int, (int, int), "valid" or "same"
+        Rows and columns added on each side; "same" (stride 1) keeps H and W.
     use_bias : bool
+        Learn a bias per output channel.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        What the padding is filled with, as in PyTorch.
     """
 
     example_args: ClassVar[dict[str, Any]] = {"kernel_size": 3}

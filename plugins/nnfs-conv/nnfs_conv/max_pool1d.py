@@ -18,12 +18,15 @@ class MaxPool1D(MaxPool2D):
     Parameters
     ----------
     kernel_size : int
+        Window length.
     stride : int, optional
         Defaults to ``kernel_size``.
     padding : int
         At most half the (dilated) kernel.
     dilation : int
+        Spacing between the window's taps.
     ceil_mode : bool
+        Round the output length up instead of down (a last, partial window).
     """
 
     example_input_shape: ClassVar[tuple[int, ...]] = (3, 8)

@@ -24,12 +24,15 @@ class MaxPool2D(PoolBase):
     Parameters
     ----------
     kernel_size : int or (int, int)
+        Window height and width.
     stride : int or (int, int), optional
         Defaults to ``kernel_size``.
     padding : int or (int, int)
         At most half the (dilated) kernel, as PyTorch requires.
     dilation : int or (int, int)
+        Spacing between the window's taps.
     ceil_mode : bool
+        Round the output size up instead of down (last, partial windows).
     """
 
     example_args: ClassVar[dict[str, Any]] = {"kernel_size": 2}

@@ -71,6 +71,7 @@ class UpSampling2D(BaseLayer):
     scale_factor : float or (float, float)
         Positive; the output size is floor(input size x factor).
     mode : {"nearest", "bilinear"}
+        Nearest neighbour (PyTorch's index rule) or bilinear with ``align_corners=False``.
     """
 
     example_args: ClassVar[dict[str, Any]] = {"scale_factor": 2}

@@ -17,6 +17,7 @@ class ZeroPad2D(PadBase):
     Parameters
     ----------
     padding : int or (left, right, top, bottom)
+        Columns and rows of zeros added on each side (one int: all four); negative sizes crop.
     """
 
     example_args: ClassVar[dict[str, Any]] = {"padding": (1, 2, 0, 1)}

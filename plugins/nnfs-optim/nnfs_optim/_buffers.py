@@ -16,7 +16,7 @@ from nnfs_core.protocols import Array
 class Scratch:
     """Work arrays reused from step to step.
 
-    One flat buffer per (dtype, slot), as long as the largest parameter seen so far; :meth:`get` returns a
+    One flat buffer per (dtype, slot), as long as the largest parameter seen so far; ``get`` returns a
     view of it shaped like the parameter. Parameters are updated one after the other, so they can share the
     same buffers; an update that needs two work arrays at once asks for two slots.
     """

@@ -14,7 +14,7 @@ __all__ = ["Adadelta"]
 class Adadelta(BaseOptimizer):
     """Adadelta (Zeiler, 2012) with the update rule of ``torch.optim.Adadelta``.
 
-    For each parameter p with gradient g::
+    For each parameter p with gradient g:
 
         g <- g + weight_decay * p
         s <- rho * s + (1 - rho) * g**2
@@ -35,7 +35,7 @@ class Adadelta(BaseOptimizer):
     weight_decay : float
         L2 penalty added to the gradient.
     clip_norm, clip_value : float, optional
-        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+        Gradient clipping, see ``BaseOptimizer``.
     """
 
     def __init__(

@@ -14,7 +14,7 @@ __all__ = ["Adagrad"]
 class Adagrad(BaseOptimizer):
     """Adagrad (Duchi et al., 2011) with the update rule of ``torch.optim.Adagrad``.
 
-    For each parameter p with gradient g, at the parameter's step t::
+    For each parameter p with gradient g, at the parameter's step t:
 
         g <- g + weight_decay * p
         lr_t = lr / (1 + (t - 1) * lr_decay)
@@ -36,7 +36,7 @@ class Adagrad(BaseOptimizer):
     eps : float
         Added to the denominator, default 1e-10 (torch's).
     clip_norm, clip_value : float, optional
-        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+        Gradient clipping, see ``BaseOptimizer``.
     """
 
     def __init__(

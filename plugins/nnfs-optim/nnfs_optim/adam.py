@@ -14,7 +14,7 @@ __all__ = ["Adam"]
 class Adam(BaseOptimizer):
     """Adam (Kingma & Ba, 2015) with the update rule of ``torch.optim.Adam``.
 
-    For each parameter p with gradient g, at the parameter's step t = 1, 2, ...::
+    For each parameter p with gradient g, at the parameter's step t = 1, 2, ...:
 
         g <- g + weight_decay * p                    (or p <- p * (1 - lr * weight_decay) if decoupled)
         m <- beta1 * m + (1 - beta1) * g
@@ -40,9 +40,9 @@ class Adam(BaseOptimizer):
         Use the running maximum of v (Reddi et al., 2018).
     decoupled_weight_decay : bool
         Decay the weights directly instead of through the gradient; ``Adam(decoupled_weight_decay=True)``
-        is :class:`~nnfs_optim.adamw.AdamW`.
+        is ``AdamW``.
     clip_norm, clip_value : float, optional
-        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+        Gradient clipping, see ``BaseOptimizer``.
     """
 
     def __init__(

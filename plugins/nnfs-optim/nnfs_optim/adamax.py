@@ -14,7 +14,7 @@ __all__ = ["Adamax"]
 class Adamax(BaseOptimizer):
     """Adamax (Kingma & Ba, 2015, section 7) with the update rule of ``torch.optim.Adamax``.
 
-    For each parameter p with gradient g, at the parameter's step t::
+    For each parameter p with gradient g, at the parameter's step t:
 
         g <- g + weight_decay * p
         m <- beta1 * m + (1 - beta1) * g
@@ -34,7 +34,7 @@ class Adamax(BaseOptimizer):
     weight_decay : float
         L2 penalty added to the gradient.
     clip_norm, clip_value : float, optional
-        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+        Gradient clipping, see ``BaseOptimizer``.
     """
 
     def __init__(

@@ -11,10 +11,10 @@ class AdamW(Adam):
     """AdamW (Loshchilov & Hutter, 2019) with the update rule of ``torch.optim.AdamW``.
 
     Adam whose weight decay shrinks the weights directly instead of going through the gradient (and so
-    through the adaptive denominator)::
+    through the adaptive denominator):
 
         p <- p * (1 - lr * weight_decay)
-        then the Adam step of :class:`~nnfs_optim.adam.Adam` on the undecayed gradient
+        then the Adam step of ``Adam`` on the undecayed gradient
 
     Parameters are Adam's, with torch's AdamW default ``weight_decay=1e-2``.
     """

@@ -15,7 +15,7 @@ class Lion(BaseOptimizer):
     """Lion, EvoLved Sign Momentum (Chen et al., 2023, "Symbolic Discovery of Optimization Algorithms").
 
     torch 2.13 has no Lion; this is Algorithm 2 of the paper (as in its reference implementation). For
-    each parameter p with gradient g::
+    each parameter p with gradient g:
 
         c = beta1 * m + (1 - beta1) * g
         p <- p - lr * (sign(c) + weight_decay * p)
@@ -33,7 +33,7 @@ class Lion(BaseOptimizer):
     weight_decay : float
         Decoupled weight decay coefficient, >= 0.
     clip_norm, clip_value : float, optional
-        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+        Gradient clipping, see ``BaseOptimizer``.
     """
 
     def __init__(

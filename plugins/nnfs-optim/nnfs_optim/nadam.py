@@ -14,7 +14,7 @@ __all__ = ["NAdam"]
 class NAdam(BaseOptimizer):
     """NAdam (Dozat, 2016) with the update rule of ``torch.optim.NAdam``.
 
-    For each parameter p with gradient g, at the parameter's step t::
+    For each parameter p with gradient g, at the parameter's step t:
 
         g <- g + weight_decay * p                 (or p <- p * (1 - lr * weight_decay) if decoupled)
         mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
@@ -41,7 +41,7 @@ class NAdam(BaseOptimizer):
     decoupled_weight_decay : bool
         Shrink the weights directly (NAdamW) instead of adding an L2 term to the gradient.
     clip_norm, clip_value : float, optional
-        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+        Gradient clipping, see ``BaseOptimizer``.
     """
 
     def __init__(

@@ -14,7 +14,7 @@ __all__ = ["RAdam"]
 class RAdam(BaseOptimizer):
     """RAdam (Liu et al., 2020) with the update rule of ``torch.optim.RAdam``.
 
-    For each parameter p with gradient g, at the parameter's step t::
+    For each parameter p with gradient g, at the parameter's step t:
 
         g <- g + weight_decay * p                 (or p <- p * (1 - lr * weight_decay) if decoupled)
         m <- beta1 * m + (1 - beta1) * g
@@ -42,7 +42,7 @@ class RAdam(BaseOptimizer):
     decoupled_weight_decay : bool
         Shrink the weights directly (RAdamW) instead of adding an L2 term to the gradient.
     clip_norm, clip_value : float, optional
-        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+        Gradient clipping, see ``BaseOptimizer``.
     """
 
     def __init__(

@@ -14,7 +14,7 @@ __all__ = ["RMSprop"]
 class RMSprop(BaseOptimizer):
     """RMSprop (Hinton, 2012) with the update rule of ``torch.optim.RMSprop``.
 
-    For each parameter p with gradient g::
+    For each parameter p with gradient g:
 
         g <- g + weight_decay * p
         s <- alpha * s + (1 - alpha) * g**2
@@ -40,7 +40,7 @@ class RMSprop(BaseOptimizer):
     centered : bool
         Normalise by an estimate of the gradient's variance instead of its second moment.
     clip_norm, clip_value : float, optional
-        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+        Gradient clipping, see ``BaseOptimizer``.
     """
 
     def __init__(

@@ -14,7 +14,7 @@ __all__ = ["SGD"]
 class SGD(BaseOptimizer):
     """Stochastic gradient descent, with the update rule of ``torch.optim.SGD``.
 
-    For each parameter p with gradient g::
+    For each parameter p with gradient g:
 
         g <- g + weight_decay * p
         b <- g                                    on the first step with momentum
@@ -37,7 +37,7 @@ class SGD(BaseOptimizer):
     nesterov : bool
         Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
     clip_norm, clip_value : float, optional
-        Gradient clipping, see :class:`~nnfs_core.protocols.BaseOptimizer`.
+        Gradient clipping, see ``BaseOptimizer``.
     """
 
     def __init__(

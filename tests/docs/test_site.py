@@ -1,0 +1,278 @@
+"""Checks of the built documentation site: what the reference says must be what the code is.
+
+They read the HTML that ``mkdocs build`` wrote, so they run in ``nox -s docs`` after the build, which
+points ``NNFS_DOCS_SITE`` at the site; without it (the default suite, no mkdocs installed) they skip.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Node:
+    """An element of the parsed page: tag, attributes, children (elements and text)."""
+
+    def __init__(self, tag: str, attrs: dict[str, str], parent: Node | None) -> None:
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Node | str] = []
+
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def elements(self) -> list[Node]:
+        return [child for child in self.children if isinstance(child, Node)]
+
+    def find_all(self, tag: str, css_class: str | None = None, *, into_children: bool = True) -> list[Node]:
+        """Descendants with this tag (and class); ``into_children=False`` stops at nested doc objects."""
+        found = []
+        for child in self.elements():
+            if child.tag == tag and (css_class is None or css_class in child.classes()):
+                found.append(child)
+            if into_children or "doc-children" not in child.classes():
+                found += child.find_all(tag, css_class, into_children=into_children)
+        return found
+
+    def text(self, skip: tuple[str, ...] = ()) -> str:
+        return "".join(child if isinstance(child, str) else ("" if child.tag in skip else child.text(skip))
+                       for child in self.children)
+
+    def heading(self) -> str | None:
+        """A ``div.doc-object``'s heading id (the object's dotted path)."""
+        for child in self.elements():
+            if child.tag in ("h1", "h2", "h3", "h4", "h5", "h6") and "doc-heading" in child.classes():
+                return child.attrs.get("id")
+        return None
+
+    def signature(self) -> str:
+        """A ``div.doc-object``'s own signature block, if it shows one."""
+        blocks = [child for child in self.elements() if "doc-signature" in child.classes()]
+        return blocks[0].text() if blocks else ""
+
+    def parameter_rows(self) -> list[tuple[str, dict[str, str]]]:
+        """(name, {column: text}) of this object's own Parameters tables, not its members' nor Attributes."""
+        rows, section = [], ""
+        contents = [child for child in self.elements() if "doc-contents" in child.classes()]
+        for element in contents[0].elements() if contents else []:
+            if element.find_all("span", "doc-section-title"):
+                section = element.text().strip()
+            if element.tag != "table" or section not in ("Parameters:", "Other Parameters:"):
+                continue
+            header = [cell.text().strip() for cell in element.find_all("th")]
+            for row in element.find_all("tr", "doc-section-item"):
+                cells = dict(zip(header, (cell.text().strip() for cell in row.find_all("td"))))
+                rows.append((cells["Name"], cells))
+        return rows
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("document", {}, None)
+        self.current = self.root
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, {key: value or "" for key, value in attrs}, self.current)
+        self.current.children.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_endtag(self, tag: str) -> None:
+        node: Node | None = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data: str) -> None:
+        self.current.children.append(data)
+
+
+def parse(html: str) -> Node:
+    builder = _TreeBuilder()
+    builder.feed(html)
+    return builder.root
+
+
+SITE = Path(os.environ["NNFS_DOCS_SITE"]) if os.environ.get("NNFS_DOCS_SITE") else None
+pytestmark = [pytest.mark.docs,
+              pytest.mark.skipif(SITE is None, reason="needs a built site: run nox -s docs (NNFS_DOCS_SITE)")]
+
+# Modules whose __all__ is public API; every name in them needs a reference entry with its signature.
+PUBLIC_MODULES = ["nnfs_core", "nnfs_core.network", "nnfs_core.config", "nnfs_core.registry",
+                  "nnfs_core.protocols", "nnfs_core.hookspecs", "nnfs_core.errors", "nnfs_core.parallel",
+                  "nnfs_core.losses", "nnfs_core.initializers", "nnfs_core.metrics", "nnfs_core.datasets",
+                  "nnfs_core.persistence", "nnfs_core.testing", "nnfs_activations", "nnfs_optim", "nnfs_conv"]
+SPHINX_ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|mod|exc|data|obj|ref|const|term):`")
+
+
+def pages() -> list[Path]:
+    assert SITE is not None
+    return sorted(path for path in SITE.rglob("*.html") if path.name != "404.html")
+
+
+def resolve(path: str) -> object:
+    """The live object a heading id such as ``nnfs_core.network.Network.fit`` names."""
+    parts = path.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for attribute in parts[split:]:
+            found = getattr(found, attribute)
+        return found
+    raise LookupError(path)
+
+
+def objects() -> list[tuple[str, Node]]:
+    """Every documented object on every reference page: (heading id, its ``div.doc-object``)."""
+    found = []
+    for page in pages():
+        if "reference" not in page.parts:
+            continue
+        for block in parse(page.read_text()).find_all("div", "doc-object"):
+            heading = block.heading()
+            if heading is not None:
+                found.append((heading, block))
+    return found
+
+
+def signature_parameters(obj: object) -> dict[str, inspect.Parameter]:
+    target = obj.__init__ if inspect.isclass(obj) else obj  # type: ignore[misc]
+    parameters = dict(inspect.signature(target).parameters)
+    parameters.pop("self", None)
+    return parameters
+
+
+def shown_default(text: str, obj: object) -> object:
+    """What a rendered default cell means: evaluated in the namespace of the object's module."""
+    module = importlib.import_module(getattr(obj, "__module__", None) or "builtins")
+    return eval(text, vars(module))  # noqa: S307 - our own rendered source text
+
+
+def test_every_documented_default_is_the_signatures():
+    wrong, checked = [], 0
+    for path, block in objects():
+        obj = resolve(path)
+        if not callable(obj):
+            continue
+        try:
+            signature = signature_parameters(obj)
+        except (TypeError, ValueError):
+            continue
+        for name, cells in block.parameter_rows():
+            if name not in signature or "Default" not in cells:
+                continue
+            checked += 1
+            expected = signature[name].default
+            text = cells["Default"]
+            if expected is inspect.Parameter.empty:
+                if text != "required":
+                    wrong.append(f"{path}({name}): shows {text}, is required")
+            elif text == "required" or shown_default(text, obj) != expected:
+                wrong.append(f"{path}({name}): shows {text}, is {expected!r}")
+    assert checked > 200, f"only {checked} parameter rows found: has the page layout changed?"
+    assert wrong == []
+
+
+def test_every_parameter_row_has_a_description():
+    empty = [f"{path}({name})" for path, block in objects() for name, cells in block.parameter_rows()
+             if not cells.get("Description", "").strip()]
+    assert empty == [], "\n".join(empty)
+
+
+def test_every_documented_parameter_exists():
+    unknown = []
+    for path, block in objects():
+        obj = resolve(path)
+        if not callable(obj):
+            continue
+        try:
+            signature = signature_parameters(obj)
+        except (TypeError, ValueError):
+            continue
+        takes_any = any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in signature.values())
+        unknown += [f"{path}({name})" for name, _ in block.parameter_rows()
+                    if name.lstrip("*") not in signature and not takes_any]
+    assert unknown == [], "\n".join(unknown)
+
+
+def test_no_page_shows_raw_sphinx_or_doctest_markup():
+    found = []
+    for page in pages():
+        tree = parse(page.read_text())
+        text = tree.text(skip=("script", "style"))
+        where = page.relative_to(SITE)
+        found += [f"{where}: Sphinx role {match}" for match in SPHINX_ROLE.findall(text)]
+        found += [f"{where}: doctest directive" for _ in re.findall(r"doctest:", text)]
+        found += [f"{where}: '::' block ({para.text()[-40:]!r})" for para in tree.find_all("p")
+                  if para.text().rstrip().endswith("::")]
+        found += [f"{where}: '>>>' example as a quote" for quote in tree.find_all("blockquote")
+                  if quote.find_all("blockquote")]
+        found += [f"{where}: raw __all__" for _ in re.findall(r"__all__\s*=", text)]
+    assert found == [], "\n".join(found)
+
+
+def takes_arguments(obj: object) -> bool:
+    """A function, or a class whose constructor nnfs code defines (not object's, Exception's, Protocol's)."""
+    if inspect.isfunction(obj):
+        return True
+    init = getattr(obj, "__init__", None) if inspect.isclass(obj) else None
+    return getattr(init, "__module__", "").split(".")[0].startswith("nnfs_")
+
+
+def test_every_public_name_has_a_reference_entry_with_its_signature():
+    documented: dict[int, list[tuple[str, Node]]] = {}
+    for path, block in objects():
+        try:
+            documented.setdefault(id(resolve(path)), []).append((path, block))
+        except (LookupError, AttributeError):
+            continue
+    missing = []
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", []):
+            if name.startswith("__"):
+                continue
+            obj = getattr(module, name)
+            entries = documented.get(id(obj), [])
+            if inspect.ismodule(obj):
+                continue  # nnfs_core's errors and registry: documented name by name above
+            if not entries:
+                missing.append(f"{module_name}.{name}: no entry")
+            elif takes_arguments(obj) and not any(block.signature() for _, block in entries):
+                missing.append(f"{module_name}.{name}: no signature")
+    assert missing == [], "\n".join(missing)
+
+
+def test_methods_pack_authors_write_are_documented():
+    names = {path for path, _ in objects()}
+    for method in ("BaseLayer.build", "BaseLayer.forward", "BaseLayer.backward", "BaseLoss.forward",
+                   "BaseLoss.backward", "BaseOptimizer.update", "BaseScheduler.get_lr"):
+        assert f"nnfs_core.protocols.{method}" in names, method
+
+
+def test_nav_labels_are_page_titles_and_unique():
+    titles = {}
+    for page in pages():
+        tree = parse(page.read_text())
+        heading = tree.find_all("h1")
+        if heading:
+            titles.setdefault(heading[0].text().strip(" ¶"), []).append(str(page.relative_to(SITE)))
+    assert {title: where for title, where in titles.items() if len(where) > 1} == {}
+
+
+def test_site_has_a_sitemap_with_absolute_links_and_no_build_scripts():
+    assert SITE is not None
+    sitemap = (SITE / "sitemap.xml").read_text()
+    assert "<loc>http" in sitemap
+    assert not list(SITE.rglob("*.py"))
