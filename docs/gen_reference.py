@@ -60,6 +60,8 @@ PAGES: dict[str, Page] = {
     "testing": Page("Conformance kit", "The checks every component passes, for pack authors and for nnfs itself; "
                     "see [Writing a pack](../writing-a-pack.md#4-test-with-the-conformance-kit).",
                     modules=("nnfs_core.testing",)),
+    "ops": Page("Compute backends", "Where a component's products, kernels and scratch memory come from; "
+                "chosen with `Network(ops=...)` or `NNFS_OPS`.", ("ops",), ("nnfs_core.ops",)),
     "parallel": Page("Threads", "Splitting a layer's work over threads; see "
                      "[Threads](../concepts.md#threads).", modules=("nnfs_core.parallel",)),
 }

@@ -38,59 +38,93 @@ Array = npt.NDArray[Any]
 
 @runtime_checkable
 class Layer(Protocol):
-    """A differentiable map applied to a batch; see ARCHITECTURE.md."""
+    """A differentiable map applied to a batch: the first release's layer protocol.
+
+    Any object with these members is a layer, whatever it inherits from; ``BaseLayer`` adds the
+    Network's richer pair (``forward_pass``/``backward_pass``, an explicit cache) on top. Arrays are batch
+    first. See docs/architecture.md for the whole contract and [Writing a pack](../writing-a-pack.md)
+    for a worked layer.
+
+    Attributes
+    ----------
+    params : dict of str to ndarray
+        Trainable arrays, named and laid out as in PyTorch (``"weight"``, ``"bias"``).
+    grads : dict of str to ndarray
+        The same keys and shapes, filled by ``backward``.
+    """
 
     params: dict[str, Array]
     grads: dict[str, Array]
 
-    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]: ...
+    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
+        """Allocate the parameters for a per-sample ``input_shape`` (no batch axis); return the output's.
 
-    def forward(self, x: Array, *, training: bool = False) -> Array: ...
+        ``rng`` is the only source of randomness and ``dtype`` the dtype of every array made.
+        """
 
-    def backward(self, grad: Array) -> Array: ...
+    def forward(self, x: Array, *, training: bool = False) -> Array:
+        """The output for a batch ``x`` of shape (N, *input_shape); ``x`` is never written into."""
 
-    def get_config(self) -> dict[str, Any]: ...
+    def backward(self, grad: Array) -> Array:
+        """d loss / d x from d loss / d y of the last ``forward``; fills ``grads``."""
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments, JSON-safe: ``type(layer)(**layer.get_config())`` rebuilds it."""
 
 
 @runtime_checkable
 class Loss(Protocol):
-    """A scalar objective, mean-reduced over the batch, and its gradient."""
+    """A scalar objective, mean-reduced over the batch, and its gradient (``BaseLoss`` implements it)."""
 
-    def forward(self, y_pred: Array, y_true: Array) -> float: ...
+    def forward(self, y_pred: Array, y_true: Array) -> float:
+        """The loss, averaged over the batch (PyTorch's ``reduction="mean"``)."""
 
-    def backward(self, y_pred: Array, y_true: Array) -> Array: ...
+    def backward(self, y_pred: Array, y_true: Array) -> Array:
+        """d loss / d y_pred, of the shape of ``y_pred``."""
 
-    def get_config(self) -> dict[str, Any]: ...
+    def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments, JSON-safe."""
 
 
 @runtime_checkable
 class Optimizer(Protocol):
-    """Updates parameter arrays in place from their gradients."""
+    """Updates parameter arrays in place from their gradients (``BaseOptimizer`` implements it)."""
 
     learning_rate: float
 
-    def step(self, params: list[Array], grads: list[Array]) -> None: ...
+    def step(self, params: list[Array], grads: list[Array]) -> None:
+        """Update each array of ``params`` in place from the gradient at the same position."""
 
-    def state_dict(self) -> dict[str, Any]: ...
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the optimizer needs to resume, as plain numbers and arrays."""
 
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what ``state_dict`` returned."""
 
-    def get_config(self) -> dict[str, Any]: ...
+    def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments, JSON-safe."""
 
 
 @runtime_checkable
 class Scheduler(Protocol):
-    """Changes an optimizer's learning rate as training goes; stepped through the lifecycle hooks."""
+    """Changes an optimizer's learning rate as training goes; stepped through the lifecycle hooks.
+
+    ``BaseScheduler`` implements it; ``interval`` is ``"epoch"`` or ``"batch"``: when ``step`` is called.
+    """
 
     interval: str
 
-    def attach(self, optimizer: Optimizer) -> None: ...
+    def attach(self, optimizer: Optimizer) -> None:
+        """Take control of ``optimizer.learning_rate`` (called when fitting starts)."""
 
-    def step(self, logs: dict[str, float] | None = None) -> None: ...
+    def step(self, logs: dict[str, float] | None = None) -> None:
+        """Advance one epoch or batch and set the optimizer's new learning rate."""
 
-    def state_dict(self) -> dict[str, Any]: ...
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the scheduler needs to resume."""
 
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what ``state_dict`` returned."""
 
 
 class _Configurable:
@@ -140,7 +174,7 @@ STATEFUL: Any = _Stateful()
 class BaseLayer(_Configurable):
     """Base class for layers: storage for parameters, gradients and state, and identity shape inference.
 
-    A layer implements the pair the Network calls (docs/architecture.md, "The life of a training step")::
+    A layer implements the pair the Network calls (docs/architecture.md, "The life of a training step"):
 
         forward_pass(x, *, training=False) -> (y, cache)   # cache: whatever backward_pass needs
         backward_pass(grad, cache) -> d loss / d x          # and fills self.grads
@@ -315,15 +349,22 @@ class BaseLoss(_Configurable):
     """
 
     def forward_pass(self, y_pred: Array, y_true: Array) -> tuple[float, Any]:
+        """``(value, cache)``: the loss and what ``backward_pass`` needs (here both arrays)."""
         return self.forward(y_pred, y_true), (y_pred, y_true)
 
     def backward_pass(self, cache: Any) -> Array:
+        """d loss / d y_pred from the cache ``forward_pass`` returned (here through ``backward``)."""
         return self.backward(*cache)
 
     def forward(self, y_pred: Array, y_true: Array) -> float:
+        """Write this: the loss of predictions ``y_pred`` (N, ...) against ``y_true``, averaged over the batch.
+
+        Targets of another shape than the output (class labels) need ``check_target`` overridden too.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
 
     def backward(self, y_pred: Array, y_true: Array) -> Array:
+        """Write this: d loss / d y_pred, the shape and dtype of ``y_pred`` (the 1/N of the mean included)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")
 
     def check_target(self, output_shape: tuple[int, ...], y_true: Array) -> None:
@@ -389,6 +430,13 @@ class BaseOptimizer(_Configurable):
             self.update(param, grad, self.state.setdefault(index, {}))
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
+        """Write this: change ``param`` in place from ``grad``, keeping what the rule carries in ``state``.
+
+        Called once per parameter per step, after clipping. ``state`` is this parameter's own dictionary,
+        empty on its first step: store moments there (``state["exp_avg"] = np.zeros_like(param)``) and
+        they are saved with checkpoints. Read the step count from ``self.iterations`` and the step size
+        from ``self.learning_rate`` (a scheduler changes it between steps); keep ``param``'s dtype.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement update")
 
     def state_dict(self) -> dict[str, Any]:
@@ -442,6 +490,11 @@ class BaseScheduler(_Configurable, BaseCallback):
         optimizer.learning_rate = self.get_lr()
 
     def get_lr(self) -> float:
+        """Write this: the learning rate after ``self.last_step`` steps, from ``self.base_lr``.
+
+        ``last_step`` counts epochs (``interval = "epoch"``) or batches (``interval = "batch"``) since
+        fitting started; ``base_lr`` is the optimizer's learning rate when the scheduler was attached.
+        """
         raise NotImplementedError(f"{type(self).__name__} does not implement get_lr")
 
     def step(self, logs: dict[str, float] | None = None) -> None:

@@ -3,10 +3,10 @@
 A component asks ``self.ops`` for its products, kernels and normalisation reductions, and knows nothing of
 threads, BLAS settings or scratch memory. Two backends ship with the core:
 
-* ``numpy`` (:class:`NumpyOps`): the readable, single-threaded reference;
-* ``cpu`` (:class:`CPUOps`, the default): the same maths cut over threads, the BLAS policy in one place.
+* ``numpy`` (``NumpyOps``): the readable, single-threaded reference;
+* ``cpu`` (``CPUOps``, the default): the same maths cut over threads, the BLAS policy in one place.
 
-Others come from packs through the ``nnfs.ops`` entry-point group. :func:`get` turns a name, a config dict
+Others come from packs through the ``nnfs.ops`` entry-point group. ``get`` turns a name, a config dict
 or an instance into a backend; ``NNFS_OPS`` chooses the default.
 """
 

@@ -1,4 +1,4 @@
-"""Threads and the BLAS: the machinery behind :class:`nnfs_core.ops.CPUOps` (private to the ops package).
+"""Threads and the BLAS: the machinery behind ``nnfs_core.ops.CPUOps`` (private to the ops package).
 
 NumPy releases the GIL inside its copies, ufuncs and matrix products, so two Python threads that each
 take half a batch run on two cores. Two things make that pay:
@@ -6,7 +6,7 @@ take half a batch run on two cores. Two things make that pay:
 * The BLAS must not run threads of its own at the same time. OpenBLAS's idle workers spin for about a
   tenth of a second after every multi-threaded call and take a core from whoever else wants it (measured:
   two threads copying right after a matrix product run no faster than one). While a layer splits its work,
-  :func:`blas_single_threaded` holds the BLAS to one thread per call, and ``Network`` holds it for a whole
+  ``blas_single_threaded`` holds the BLAS to one thread per call, and ``Network`` holds it for a whole
   ``fit``/``predict``/``evaluate`` when one of its layers sets ``parallel = True``.
 * The work is cut into few, large pieces of fixed bounds: the same batch is always split the same way, so
   results do not depend on which thread finished first.
@@ -91,7 +91,7 @@ def workers() -> int:
 
 
 def split(total: int, parts: int | None = None) -> list[tuple[int, int]]:
-    """``[start, stop)`` bounds cutting ``range(total)`` into ``parts`` (default :func:`workers`) near-equal runs.
+    """``[start, stop)`` bounds cutting ``range(total)`` into ``parts`` (default ``workers``) near-equal runs.
 
     Empty runs are dropped, so fewer bounds come back when ``total`` is small.
     """
@@ -232,7 +232,7 @@ def blas_single_threaded() -> Iterator[None]:
 
 
 def blas_held() -> bool:
-    """True while :func:`blas_single_threaded` holds the BLAS to one thread (so split products yourself)."""
+    """True while ``blas_single_threaded`` holds the BLAS to one thread (so split products yourself)."""
     return _held > 0
 
 

@@ -2,7 +2,7 @@
 
 The methods here are the reference implementation: plain, single-threaded NumPy that reads like the maths,
 using only functions CuPy also provides (so that a CuPy backend can be a pack with no change to any
-component). Faster backends subclass :class:`Ops` and override what they speed up; the results must agree
+component). Faster backends subclass ``Ops`` and override what they speed up; the results must agree
 with these to rounding (``tests/test_ops.py`` runs every registered layer, loss and optimizer on every
 installed backend and compares them in float64).
 
@@ -73,7 +73,7 @@ class Ops:
 
     def affine_backward(self, grad: Array, x: Array, weight: Array, grad_weight: Array,
                         grad_bias: Array | None = None, *, input_grad: bool = True) -> Array | None:
-        """Gradients of :meth:`affine`: writes ``grad_weight`` (= g^T x) and ``grad_bias`` (= sum of g over rows),
+        """Gradients of ``affine``: writes ``grad_weight`` (= g^T x) and ``grad_bias`` (= sum of g over rows),
         returns d loss / d x (= g @ weight), or None when ``input_grad`` is False."""
         grad_2d = grad.reshape(-1, grad.shape[-1])
         self.matmul(grad_2d.T, x.reshape(-1, x.shape[-1]), out=grad_weight)
@@ -120,7 +120,7 @@ class Ops:
 
     def batch_norm_backward(self, grad: Array, x_hat: Array, inv_std: Array, weight: Array | None, *,
                             training: bool) -> tuple[Array, Array, Array]:
-        """Gradients of :meth:`batch_norm`: ``(d x, d weight, d bias)``.
+        """Gradients of ``batch_norm``: ``(d x, d weight, d bias)``.
 
         dx = w inv_std (g - mean(g) - x_hat mean(g x_hat)) with batch statistics (means per channel),
         dx = w inv_std g with the running ones, which are constants.

@@ -127,7 +127,7 @@ class _BatchNormArrays:
 
 
 def _batch_norm_channels(a: _BatchNormArrays, momentum: Any, eps: Any, training: bool, start: int, stop: int) -> None:
-    """Channels start:stop of :meth:`CPUOps.batch_norm` (each channel's statistics are its own)."""
+    """Channels start:stop of ``CPUOps.batch_norm`` (each channel's statistics are its own)."""
     part = slice(start, stop)
     shape = (1, stop - start) + (1,) * (a.x.ndim - 2)
     x, x_hat = a.x[:, part], a.x_hat[:, part]

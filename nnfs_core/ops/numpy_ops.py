@@ -1,4 +1,4 @@
-"""NumpyOps: the reference backend - plain, single-threaded NumPy, exactly :class:`~nnfs_core.ops.base.Ops`."""
+"""NumpyOps: the reference backend - plain, single-threaded NumPy, exactly ``Ops``."""
 
 from __future__ import annotations
 

@@ -110,7 +110,8 @@ pytestmark = [pytest.mark.docs,
 PUBLIC_MODULES = ["nnfs_core", "nnfs_core.network", "nnfs_core.config", "nnfs_core.registry",
                   "nnfs_core.protocols", "nnfs_core.hookspecs", "nnfs_core.errors", "nnfs_core.parallel",
                   "nnfs_core.losses", "nnfs_core.initializers", "nnfs_core.metrics", "nnfs_core.datasets",
-                  "nnfs_core.persistence", "nnfs_core.testing", "nnfs_activations", "nnfs_optim", "nnfs_conv"]
+                  "nnfs_core.persistence", "nnfs_core.testing", "nnfs_core.ops", "nnfs_activations", "nnfs_optim",
+                  "nnfs_conv"]
 SPHINX_ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|mod|exc|data|obj|ref|const|term):`")
 
 
@@ -256,7 +257,8 @@ def test_every_public_name_has_a_reference_entry_with_its_signature():
 
 def test_methods_pack_authors_write_are_documented():
     names = {path for path, _ in objects()}
-    for method in ("BaseLayer.build", "BaseLayer.forward", "BaseLayer.backward", "BaseLoss.forward",
+    for method in ("Layer.build", "Layer.forward", "Layer.backward", "BaseLayer.build", "BaseLayer.forward_pass",
+                   "BaseLayer.backward_pass", "BaseLayer.forward", "BaseLayer.backward", "BaseLoss.forward",
                    "BaseLoss.backward", "BaseOptimizer.update", "BaseScheduler.get_lr"):
         assert f"nnfs_core.protocols.{method}" in names, method
 
