@@ -2,7 +2,7 @@
 
 A diverging run must not leave NaN or inf in the weights: a step whose gradients are not finite, or
 whose update makes a parameter non-finite (an overflow), is not applied, and
-:class:`~nnfs_core.errors.TrainingDivergedError` says so. The parameters then hold their values from
+``TrainingDivergedError`` says so. The parameters then hold their values from
 before the step (docs/architecture.md, "Training loop").
 """
 

@@ -52,7 +52,7 @@ class Network:
         Floating dtype of every parameter and activation; ``float32`` by default. Inputs are cast to it
         once, at the network's boundary (no copy when they already are). A first layer that takes
         integer ids (an embedding) declares ``input_dtype = "int64"``: its input is then passed through
-        as integers, never through float, and float input is refused (see :attr:`input_dtype`).
+        as integers, never through float, and float input is refused (see ``input_dtype``).
     seed : int, optional
         Seed of the network's Generator, the only source of randomness (initialisation, shuffling,
         dropout): the same seed and data give bit-identical weights.

@@ -218,7 +218,7 @@ class BaseLayer(_Configurable):
     #: The dtype of the input the layer takes when that is not the network's float dtype: an integer dtype
     #: such as ``"int64"`` for ids (an embedding). A network whose first layer declares one casts its input
     #: to it instead of to float (and refuses float input); the kit feeds such a layer
-    #: :meth:`example_input`, and expects no input gradient from ``backward`` (it may return ``None``).
+    #: ``example_input``, and expects no input gradient from ``backward`` (it may return ``None``).
     input_dtype: ClassVar[str | None] = None
 
     def __init__(self) -> None:
@@ -272,8 +272,8 @@ class BaseLayer(_Configurable):
         """A batch the conformance kit feeds the layer: ``shape`` includes the batch axis.
 
         The default is normal floats of standard deviation 1.5 in ``dtype`` (the layer's float dtype), or
-        integers in ``[0, 10)`` of :attr:`input_dtype` when that is an integer dtype. Override it when the
-        layer needs other values, e.g. ids below ``num_embeddings``::
+        integers in ``[0, 10)`` of ``input_dtype`` when that is an integer dtype. Override it when the
+        layer needs other values, e.g. ids below ``num_embeddings``:
 
             def example_input(self, shape, *, rng, dtype):
                 return rng.integers(0, self.num_embeddings, shape, dtype=self.input_dtype)

@@ -39,7 +39,7 @@ _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, struc
 
 
 def _open_regular_file(path: str) -> IO[bytes]:
-    """Open ``path`` for reading if it is a regular file; anything else is a :class:`ModelFormatError`.
+    """Open ``path`` for reading if it is a regular file; anything else is a ``ModelFormatError``.
 
     The file is opened without blocking, so a FIFO (which would wait for a writer forever) or a device is
     refused by what it is, not waited on; a missing file stays a ``FileNotFoundError``.
