@@ -250,6 +250,39 @@ class Network:
         and training continues where it stopped: with the same data and arguments, the final weights are
         bit-identical to a run that was never interrupted, even from a mid-epoch checkpoint.
         ``initial_epoch`` starts at a later epoch without restoring anything (after ``load``).
+
+        Parameters
+        ----------
+        x : array-like or (x, y) tuple
+            Inputs, batch first: (N, *input_shape). A 2-tuple is taken as ``(x, y)`` (the seed's form).
+        y : array-like, optional
+            Targets, (N, ...) as the loss expects (class labels (N,) for cross-entropy).
+        epochs : int
+            Number of passes over the data, >= 0.
+        batch_size : int
+            Samples per step; the last, partial batch of an epoch is kept.
+        shuffle : bool
+            Draw a new order of the samples every epoch from the network's Generator.
+        validation_data : (x, y) tuple, optional
+            Evaluated after every epoch; its loss and metrics go into the logs as ``val_<name>``.
+        validation_split : float
+            Fraction in [0, 1) of the samples, taken from the end before shuffling, held out for
+            validation instead of ``validation_data``.
+        callbacks : iterable of callbacks or names
+            Callbacks for this call, besides the History callback and ``Network(scheduler=...)``.
+        verbose : int
+            0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+        learning_rate : float, optional
+            Sets the optimizer's learning rate before training (the seed's ``fit(..., learning_rate=)``).
+        initial_epoch : int
+            Epoch to start counting from, for training continued after ``load``.
+        resume_from : path, optional
+            A checkpoint file or a directory of them, restored before training continues (see above).
+
+        Returns
+        -------
+        History
+            The callback holding each epoch's logs in ``history.history`` (``{"loss": [...], ...}``).
         """
         if y is None and isinstance(x, tuple) and len(x) == 2:
             x, y = x

@@ -41,6 +41,15 @@ class Node:
                 found += child.find_all(tag, css_class, into_children=into_children)
         return found
 
+    def find_all_with(self, attribute: str) -> list[Node]:
+        """Every descendant element that has this attribute."""
+        found = []
+        for child in self.elements():
+            if attribute in child.attrs:
+                found.append(child)
+            found += child.find_all_with(attribute)
+        return found
+
     def text(self, skip: tuple[str, ...] = ()) -> str:
         return "".join(child if isinstance(child, str) else ("" if child.tag in skip else child.text(skip))
                        for child in self.children)
@@ -278,3 +287,36 @@ def test_site_has_a_sitemap_with_absolute_links_and_no_build_scripts():
     sitemap = (SITE / "sitemap.xml").read_text()
     assert "<loc>http" in sitemap
     assert not list(SITE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", ["nnfs_core.network.Network", "nnfs_core.network.Network.fit"])
+def test_the_main_entry_points_document_every_parameter(path):
+    tables = [block for found, block in objects() if found == path]
+    assert tables, f"{path} has no reference entry"
+    documented = {name for name, _ in tables[0].parameter_rows()}
+    assert set(signature_parameters(resolve(path))) - documented == set()
+
+
+def test_every_internal_link_reaches_its_anchor():
+    assert SITE is not None
+    ids: dict[Path, set[str]] = {}
+
+    def anchors(page: Path) -> set[str]:
+        if page not in ids:
+            tree = parse(page.read_text())
+            ids[page] = {node.attrs["id"] for node in tree.find_all_with("id")}
+        return ids[page]
+
+    broken = []
+    for page in pages():
+        for link in parse(page.read_text()).find_all("a"):
+            href = link.attrs.get("href", "")
+            if "#" not in href or "://" in href or href.startswith("mailto:"):
+                continue
+            target, _, fragment = href.partition("#")
+            target_page = (page.parent / target).resolve() if target else page
+            if target_page.is_dir():
+                target_page = target_page / "index.html"
+            if fragment and target_page.exists() and fragment not in anchors(target_page):
+                broken.append(f"{page.relative_to(SITE)}: {href}")
+    assert broken == [], "\n".join(broken)
