@@ -85,7 +85,7 @@ def _env_list(variable: str) -> list[str]:
 
 
 #: ``{(kind, normalised name): normalised distribution}`` recorded by the model file being loaded; it
-#: settles name clashes inside :func:`preferring` (per thread and task, never process-wide).
+#: settles name clashes inside ``preferring`` (per thread and task, never process-wide).
 _recorded_distributions: ContextVar[Mapping[tuple[str, str], str] | None] = ContextVar("nnfs_recorded", default=None)
 
 

@@ -102,8 +102,8 @@ def _warn_about_clash(entry: Any, component: Component, path: str) -> None:
 def check_installed(components: list[Component], core_version: str, path: str) -> None:
     """Raise ``MissingComponentError`` for the first component nobody provides; warn about versions.
 
-    Called inside :func:`~nnfs_core.registry.preferring` the file's record, so that a name another pack
-    provides too resolves to the recorded distribution (with a :class:`NameClashWarning`).
+    Called inside ``preferring`` the file's record, so that a name another pack
+    provides too resolves to the recorded distribution (with a ``NameClashWarning``).
     Nothing is imported: only the installed entry points' metadata is read.
     """
     differing: dict[str, tuple[str, str]] = {}
