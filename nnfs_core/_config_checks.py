@@ -1,7 +1,7 @@
 """The checks of a training config beyond key types: values, the output directory, dataset options and
 callbacks, so that ``nnfs train`` finds every mistake it can before any data is loaded (docs/configs.md).
 
-Each check calls ``fail(key, message)``, which returns the :class:`~nnfs_core.errors.ConfigError` naming the
+Each check calls ``fail(key, message)``, which returns the ``ConfigError`` naming the
 file, the line and the key (or the command-line option that set it).
 """
 

@@ -49,7 +49,7 @@ class TrainConfig:
     overridden: frozenset[str] = field(default=frozenset(), repr=False)  # keys set on the command line
 
     def error(self, key: str, message: str) -> ConfigError:
-        """A :class:`ConfigError` blaming ``key``: its file and line, or the command-line option that set it."""
+        """A ``ConfigError`` blaming ``key``: its file and line, or the command-line option that set it."""
         return ConfigError(f"{_where(self.source, self.text, self.overridden, key, None)}: {message}")
 
     @contextlib.contextmanager

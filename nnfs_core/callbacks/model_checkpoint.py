@@ -85,7 +85,7 @@ class ModelCheckpoint(BaseCallback):
 
     # -- checks before training ------------------------------------------------------------------------------
     def check_filepath(self, log_keys: Collection[str]) -> None:
-        """Raise :class:`~nnfs_core.errors.ConfigError` now if saving would fail later.
+        """Raise ``ConfigError`` now if saving would fail later.
 
         ``log_keys`` are the keys of a fit's epoch logs (``loss``, metric names, ``val_...``); the mid-epoch
         saves only have the batch's (no ``val_``). The file's directory is created here if needed.
