@@ -432,10 +432,22 @@ class BaseOptimizer(_Configurable):
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
         """Write this: change ``param`` in place from ``grad``, keeping what the rule carries in ``state``.
 
-        Called once per parameter per step, after clipping. ``state`` is this parameter's own dictionary,
-        empty on its first step: store moments there (``state["exp_avg"] = np.zeros_like(param)``) and
-        they are saved with checkpoints. Read the step count from ``self.iterations`` and the step size
-        from ``self.learning_rate`` (a scheduler changes it between steps); keep ``param``'s dtype.
+        Called once per parameter per step, after clipping and after ``self.iterations`` has moved (it is
+        1 during the first step). ``state`` is this parameter's own dictionary, empty on its first step:
+        store moments there (``state["exp_avg"] = np.zeros_like(param)``), under torch.optim's names where
+        they exist, and they are saved with checkpoints (``state_dict`` says how they are keyed). Read the
+        step size from ``self.learning_rate`` (a scheduler changes it between steps); keep ``param``'s
+        dtype. A frozen parameter is not passed at all, so a rule that counts a parameter's own steps
+        (Adam's bias correction) keeps that count in ``state`` (a 0-d array ``step``).
+
+        Parameters
+        ----------
+        param : ndarray
+            The parameter, changed in place (``param -= ...``): the layer holds this very array.
+        grad : ndarray
+            Its gradient, same shape and dtype; read it, never keep it (the next backward overwrites it).
+        state : dict of str to ndarray
+            This parameter's own state, as above; every value is saved as an array.
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement update")
 

@@ -41,6 +41,24 @@ def plain_sgd():
 
 
 @pytest.fixture
+def pip_installed():
+    """``install(*packs)`` pip-installs pack folders into this environment for real; they are uninstalled
+    after the test."""
+    names = []
+
+    def install(*packs):
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                        *map(str, packs)], check=True, capture_output=True)
+        names.extend(pack.name for pack in packs)
+        registry.refresh()
+
+    yield install
+    if names:
+        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", *names], check=True, capture_output=True)
+    registry.refresh()
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)
 

@@ -63,26 +63,9 @@ def make_pack(tmp_path, name, slope):
     return pack
 
 
-@pytest.fixture
-def installed(tmp_path):
-    """pip-installs the packs a test makes into this environment, uninstalls them afterwards."""
-    names = []
-
-    def install(pack):
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(pack)],
-                       check=True, capture_output=True)
-        names.append(pack.name)
-        registry.refresh()
-
-    yield install
-    if names:
-        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", *names], check=True, capture_output=True)
-    registry.refresh()
-
-
-def test_an_outside_pack_installs_trains_and_conforms(tmp_path, installed, plain_sgd):
+def test_an_outside_pack_installs_trains_and_conforms(tmp_path, pip_installed, plain_sgd):
     pack = make_pack(tmp_path, "nnfs-outside-pack", RIGHT)
-    installed(pack)
+    pip_installed(pack)
     assert registry.layers.entry("soft_gate").distribution == "nnfs-outside-pack"
     assert registry.layers.get("soft-gate").__name__ == "SoftGate"
 
@@ -102,8 +85,8 @@ def test_an_outside_pack_installs_trains_and_conforms(tmp_path, installed, plain
     assert tests.returncode == 0, tests.stdout + tests.stderr
 
 
-def test_the_kit_catches_a_wrong_backward_naming_layer_and_parameter(tmp_path, installed):
-    installed(make_pack(tmp_path, "nnfs-outside-broken", WRONG))
+def test_the_kit_catches_a_wrong_backward_naming_layer_and_parameter(tmp_path, pip_installed):
+    pip_installed(make_pack(tmp_path, "nnfs-outside-broken", WRONG))
     failures = check_distribution("nnfs-outside-broken")
     assert len(failures) == 1
     assert "layers/soft_gate" in failures[0] and "SoftGate" in failures[0] and "parameter 'weight'" in failures[0]
