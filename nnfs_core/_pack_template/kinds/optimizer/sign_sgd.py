@@ -10,7 +10,7 @@ from nnfs_core.protocols import Array, BaseOptimizer
 class SignSGD(BaseOptimizer):
     """Sign descent with momentum (signSGD / Signum, Bernstein et al., 2018).
 
-    For each parameter p with gradient g::
+    For each parameter p with gradient g:
 
         m <- momentum * m + (1 - momentum) * g        (m = g when momentum is 0)
         p <- p - learning_rate * sign(m)
