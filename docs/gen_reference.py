@@ -62,8 +62,9 @@ PAGES: dict[str, Page] = {
                     modules=("nnfs_core.testing",)),
     "ops": Page("Compute backends", "Where a component's products, kernels and scratch memory come from; "
                 "chosen with `Network(ops=...)` or `NNFS_OPS`.", ("ops",), ("nnfs_core.ops",)),
-    "parallel": Page("Threads", "Splitting a layer's work over threads; see "
-                     "[Threads](../concepts.md#threads).", modules=("nnfs_core.parallel",)),
+    "parallel": Page("Threads (deprecated)", "The first release's thread helpers, kept for packs that call "
+                     "them; components now get their speed from their compute backend, see "
+                     "[Compute backends](../concepts.md#compute-backends).", modules=("nnfs_core.parallel",)),
 }
 
 

@@ -41,6 +41,7 @@ class TrainConfig:
     seed: int | None = 0
     validation_split: float = 0.0
     dtype: str = "float32"
+    ops: str | None = None
     input_shape: list[int] | None = None
     output: str | None = None
     targets: str = "labels"
@@ -70,7 +71,8 @@ class TrainConfig:
         from nnfs_core.network import Network
 
         return Network(layers=self.layers, optimizer=self.optimizer, loss=self.loss, metrics=self.metrics,
-                       scheduler=self.scheduler, dtype=self.dtype, seed=self.seed, input_shape=self.input_shape)
+                       scheduler=self.scheduler, dtype=self.dtype, seed=self.seed, input_shape=self.input_shape,
+                       ops=self.ops)
 
     def dataset_name_and_options(self) -> tuple[str, dict[str, Any]]:
         if isinstance(self.dataset, str):
@@ -83,14 +85,14 @@ _REQUIRED = ("dataset", "layers", "loss", "optimizer")
 _TYPES: dict[str, tuple[type, ...]] = {
     "dataset": _COMPONENT, "layers": (list,), "loss": _COMPONENT, "optimizer": _COMPONENT,
     "scheduler": _COMPONENT, "metrics": (list,), "callbacks": (list,), "epochs": (int,), "batch_size": (int,),
-    "seed": (int,), "validation_split": (float, int), "dtype": (str,), "input_shape": (list,), "output": (str,),
+    "seed": (int,), "validation_split": (float, int), "dtype": (str,), "ops": (str,), "input_shape": (list,), "output": (str,),
     "targets": (str,),
 }
 _TYPE_NAMES = {str: "a string", dict: "a table", list: "a list", int: "an integer", float: "a number",
                bool: "a boolean"}
 # Which registry checks the names found under a key.
 _KINDS = {"dataset": "datasets", "layers": "layers", "loss": "losses", "optimizer": "optimizers",
-          "scheduler": "schedulers", "metrics": "metrics", "callbacks": "callbacks"}
+          "scheduler": "schedulers", "metrics": "metrics", "callbacks": "callbacks", "ops": "ops"}
 
 
 def default_config_path() -> Path:

@@ -31,6 +31,11 @@ def write(tmp_path, text):
     return path
 
 
+def test_the_compute_backend_is_chosen_by_name(tmp_path, plain_sgd):
+    config = load_config(write(tmp_path, GOOD.replace("epochs = 2", 'epochs = 2\nops = "numpy"')))
+    assert config.network().ops.name == "numpy"
+
+
 def test_a_good_config_builds_a_network(tmp_path, plain_sgd):
     config = load_config(write(tmp_path, GOOD), batch_size=16)
     assert config.epochs == 2 and config.batch_size == 16 and config.dataset == "digits"
@@ -52,6 +57,7 @@ def test_a_good_config_builds_a_network(tmp_path, plain_sgd):
     (lambda t: t.replace("epochs = 2", "epochs = [2"), r"not valid TOML"),
     (lambda t: t.replace("learning_rate = 0.1", "learning_rate = inf"), r"line 4: optimizer: .*learning_rate .*finite"),
     (lambda t: t.replace("learning_rate = 0.1", "learning_rate = nan"), r"line 4: optimizer: .*learning_rate"),
+    (lambda t: t.replace("epochs = 2", 'epochs = 2\nops = "cuda"'), r"line 3: ops: .*Available ops: cpu, numpy"),
 ])
 def test_bad_configs_point_at_the_line_and_key(tmp_path, plain_sgd, edit, match):
     with pytest.raises(ConfigError, match=match):

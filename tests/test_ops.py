@@ -185,3 +185,11 @@ def test_every_loss_trains_alike_on_both_backends(split_everything, loss):
     optimizer = registry.optimizers.get("sgd")
     for a, b in zip(_trained(optimizer, loss, "numpy"), _trained(optimizer, loss, "cpu")):
         np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-9)
+
+
+def test_nnfs_plugins_lists_the_backends(capsys):
+    from nnfs_core.cli import main
+
+    assert main(["plugins", "--kind", "ops"]) == 0
+    out = capsys.readouterr().out
+    assert "nnfs_core.ops.cpu_ops:CPUOps" in out and "nnfs_core.ops.numpy_ops:NumpyOps" in out

@@ -56,7 +56,7 @@ def get(spec: Any = None) -> Ops:
     if isinstance(spec, str):
         key = registry.normalize(spec)
         if key not in _instances:
-            _instances[key] = registry.ops.create(spec)
+            _instances[key] = _create(spec)
         backend = _instances[key]
     else:
         backend = registry.ops.resolve(spec)
@@ -64,3 +64,18 @@ def get(spec: Any = None) -> Ops:
         raise ConfigError(f"the compute backend {spec!r} is a {type(backend).__name__}, not an nnfs_core.ops.Ops; "
                           f"a backend subclasses Ops (see docs/architecture.md)")
     return backend
+
+
+def _create(name: str) -> Ops:
+    """A backend by registry name; the core's own two even where the registry cannot see them (a plugin
+    environment without nnfs-core's entry points, as some embedding applications build)."""
+    from nnfs_core import registry
+    from nnfs_core.errors import ComponentNotFoundError
+
+    try:
+        return registry.ops.create(name)
+    except ComponentNotFoundError:
+        builtin = {"cpu": "CPUOps", "numpy": "NumpyOps"}.get(registry.normalize(name))
+        if builtin is None:
+            raise
+        return __getattr__(builtin)()
