@@ -85,7 +85,8 @@ _REQUIRED = ("dataset", "layers", "loss", "optimizer")
 _TYPES: dict[str, tuple[type, ...]] = {
     "dataset": _COMPONENT, "layers": (list,), "loss": _COMPONENT, "optimizer": _COMPONENT,
     "scheduler": _COMPONENT, "metrics": (list,), "callbacks": (list,), "epochs": (int,), "batch_size": (int,),
-    "seed": (int,), "validation_split": (float, int), "dtype": (str,), "ops": (str,), "input_shape": (list,), "output": (str,),
+    "seed": (int,), "validation_split": (float, int), "dtype": (str,),
+    "ops": (str,), "input_shape": (list,), "output": (str,),
     "targets": (str,),
 }
 _TYPE_NAMES = {str: "a string", dict: "a table", list: "a list", int: "an integer", float: "a number",
