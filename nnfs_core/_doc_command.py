@@ -33,6 +33,11 @@ def find(name: str, kind: str | None = None) -> list[Entry]:
         if any(entry.key == registry.normalize(name) for entry in reg.entries()):
             found.append(reg.entry(name))  # resolves clashes, or raises ComponentConflictError naming both
     if not found:
+        switched_off = sorted({entry.distribution for entry in registry.disabled_entries()
+                               if entry.key == registry.normalize(name) and (kind is None or entry.kind == kind)})
+        if switched_off:
+            raise ComponentNotFoundError(f"{name!r} comes from {', '.join(switched_off)}, which NNFS_DISABLE_PLUGINS "
+                                         f"switches off; remove it from that variable to see its page")
         known = {registry.normalize(n): n for k in ([kind] if kind else registry.kinds())
                  for n in registry.of_kind(k).names()}
         close = difflib.get_close_matches(registry.normalize(name), list(known), n=3, cutoff=0.6)

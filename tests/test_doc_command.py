@@ -49,3 +49,17 @@ def test_an_unknown_name_suggests_close_ones(capsys):
 def test_functions_and_activations_have_pages_too(capsys, name):
     code, out = doc(capsys, name)
     assert code == 0 and out.out.startswith(f"{name} (")
+
+
+def test_a_switched_off_pack_is_named_not_called_missing(capsys, monkeypatch):
+    from nnfs_core import registry
+
+    monkeypatch.setenv("NNFS_DISABLE_PLUGINS", "nnfs-conv")
+    registry.refresh()
+    try:
+        code, out = doc(capsys, "conv2d")
+    finally:
+        monkeypatch.delenv("NNFS_DISABLE_PLUGINS")
+        registry.refresh()
+    assert code == 2
+    assert "nnfs-conv" in out.err and "NNFS_DISABLE_PLUGINS" in out.err and "not installed" not in out.err
