@@ -8,20 +8,29 @@ verified file, never a partial one. A part whose digest is wrong is deleted.
 
 A digest is accepted when it is the SHA-256 of the file as downloaded or, for a gzip file, of its
 decompressed content: the content digest holds whichever way a mirror compressed the file.
+
+A hostile or broken server cannot do much: redirects are followed only to http:// and https:// URLs; a
+file may not be larger than ``max_bytes`` (declared or received); the whole download must finish
+within ``deadline`` seconds (each read also times out after ``timeout``); an invalid Content-Length is
+an error; a failed write (a full disk) is reported as such, not as an interrupted transfer.
 """
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import http.client
 import os
 import re
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, Any, Protocol
 
 from tqdm.auto import tqdm
 
@@ -33,6 +42,8 @@ __all__ = ["download", "verify", "sha256_of"]
 CHUNK_SIZE = 1 << 20
 PROGRESS_MIN_BYTES = 1 << 20  # no progress bar for files smaller than this
 SCHEMES = ("http://", "https://")
+MAX_BYTES = 1 << 30  # far above any dataset file nnfs knows (MNIST's largest is 47 MB uncompressed)
+DEADLINE = 3600.0  # seconds for a whole file
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-\d+/(\d+|\*)")
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -78,13 +89,41 @@ def check_digest(digest: str, what: str) -> str:
     return normal
 
 
+@dataclass(frozen=True)
+class _Limits:
+    max_bytes: int
+    deadline: float  # seconds allowed
+    end: float  # time.monotonic() when they are over
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http:// and https:// URLs only (urllib would also follow ftp://)."""
+
+    def http_error_302(self, req: Any, fp: Any, code: int, msg: str, headers: Any) -> Any:
+        target = urllib.parse.urljoin(req.full_url, headers.get("Location") or headers.get("URI") or "")
+        if not target.lower().startswith(SCHEMES):
+            fp.close()
+            raise DownloadError(f"{req.full_url} redirects to {target[:200]!r}; only http:// and https:// "
+                                f"redirects are followed")
+        return super().http_error_302(req, fp, code, msg, headers)
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+
+_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
+
+
 def download(url: str, destination: str | Path, digests: Collection[str], *, progress: bool = True,
-             timeout: float = 60.0) -> Path:
+             timeout: float = 60.0, max_bytes: int = MAX_BYTES, deadline: float = DEADLINE) -> Path:
     """Download ``url`` to ``destination`` (resuming ``destination.part``), verify it, and return the path.
 
-    Raises ``DownloadError`` when the server cannot be reached, answers an error or stops early
-    (the part is kept, so calling again resumes), and ``ChecksumError`` when the digest is wrong
-    (the part is deleted).
+    ``timeout`` bounds each connection attempt and read, ``deadline`` the whole download (seconds), and
+    ``max_bytes`` the file's size.
+
+    Raises ``DownloadError`` when the server cannot be reached, answers an error, stops early or
+    runs out of time (the part is kept, so calling again resumes), sends more than ``max_bytes`` or
+    redirects elsewhere than http(s) (the part is deleted), or the part cannot be written (a full disk);
+    and ``ChecksumError`` when the digest is wrong (the part is deleted).
     """
     if not url.startswith(SCHEMES):
         raise DownloadError(f"cannot download {url!r}: only http:// and https:// URLs are supported")
@@ -93,7 +132,8 @@ def download(url: str, destination: str | Path, digests: Collection[str], *, pro
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     part = destination.with_name(destination.name + ".part")
-    _fetch(url, part, progress=progress, timeout=timeout)
+    _fetch(url, part, progress=progress, timeout=timeout,
+           limits=_Limits(max_bytes, deadline, time.monotonic() + deadline))
     try:
         verify(part, digests)
     except ChecksumError as error:
@@ -105,7 +145,7 @@ def download(url: str, destination: str | Path, digests: Collection[str], *, pro
     return destination
 
 
-def _fetch(url: str, part: Path, *, progress: bool, timeout: float) -> None:
+def _fetch(url: str, part: Path, *, progress: bool, timeout: float, limits: _Limits) -> None:
     """Bring ``part`` to the complete file, resuming from its current size when the server allows."""
     for _ in range(2):  # the second round starts over, when the part cannot be resumed
         offset = part.stat().st_size if part.exists() else 0
@@ -114,11 +154,15 @@ def _fetch(url: str, part: Path, *, progress: bool, timeout: float) -> None:
             part.unlink()
             continue
         with response:
-            start, total = _resumed_at(response, offset)
+            start, total = _resumed_at(response, offset, url)
+            if total is not None and total > limits.max_bytes:
+                part.unlink(missing_ok=True)
+                raise DownloadError(f"{url} is {total:,} bytes, more than the limit of {limits.max_bytes:,} "
+                                    f"(max_bytes=); refused before downloading it")
             if start in (offset, 0):
                 if start != offset:  # the server ignored Range and sends the whole file
                     part.unlink()
-                _receive(response, part, url, start, total, progress)
+                _receive(response, part, url, start, total, progress, limits)
                 return
         part.unlink()  # a range the part cannot continue: start over without one
     raise DownloadError(f"downloading {url} failed: the server rejected resuming from the partial file twice")
@@ -127,9 +171,11 @@ def _fetch(url: str, part: Path, *, progress: bool, timeout: float) -> None:
 def _open(url: str, offset: int, timeout: float) -> http.client.HTTPResponse | None:
     headers = {"Range": f"bytes={offset}-"} if offset else {}
     try:
-        response: http.client.HTTPResponse = urllib.request.urlopen(
-            urllib.request.Request(url, headers=headers), timeout=timeout)
+        response: http.client.HTTPResponse = _OPENER.open(urllib.request.Request(url, headers=headers),
+                                                          timeout=timeout)
         return response
+    except DownloadError:
+        raise
     except urllib.error.HTTPError as error:
         error.close()
         if error.code == 416 and offset:
@@ -141,37 +187,87 @@ def _open(url: str, offset: int, timeout: float) -> http.client.HTTPResponse | N
         raise DownloadError(f"cannot download {url}: {reason}. Check the URL and the network") from error
 
 
-def _resumed_at(response: http.client.HTTPResponse, offset: int) -> tuple[int, int | None]:
+def _resumed_at(response: http.client.HTTPResponse, offset: int, url: str) -> tuple[int, int | None]:
     """Where the body starts in the file, and the file's total size when the server says."""
-    length = response.headers.get("Content-Length")
+    header = response.headers.get("Content-Length")
+    if header is not None and not header.strip().isdigit():
+        raise DownloadError(f"downloading {url} failed: the server sent an invalid Content-Length {header[:40]!r}")
+    length = int(header) if header is not None else None
     if response.status == 206:
         match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
         if match:
             start = int(match[1])
-            total = int(match[2]) if match[2] != "*" else (start + int(length) if length else None)
+            total = int(match[2]) if match[2] != "*" else (start + length if length is not None else None)
             return start, total
         return -1, None  # a 206 without a usable Content-Range: its body cannot be placed
-    return 0, int(length) if length else None
+    return 0, length
 
 
-def _receive(response: BinaryIO, part: Path, url: str, offset: int, total: int | None, progress: bool) -> None:
+def _receive(response: Any, part: Path, url: str, offset: int, total: int | None, progress: bool,
+             limits: _Limits) -> None:
     bar = tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024, desc=part.name[:-5],
                disable=not progress or total is None or total < PROGRESS_MIN_BYTES, leave=False)
-    with open(part, "ab" if offset else "wb") as out, bar:
+    # read1 returns what one read of the socket brings, so the deadline is checked however slowly
+    # bytes come; unbuffered writes make a full disk fail on the write that hit it.
+    read = getattr(response, "read1", response.read)
+    with open(part, "ab" if offset else "wb", buffering=0) as out, bar:
         try:
-            while chunk := response.read(CHUNK_SIZE):
-                out.write(chunk)
+            while chunk := _read(read, url, out, part):
+                _write(out, chunk, part)
                 bar.update(len(chunk))
-        except (OSError, http.client.HTTPException) as error:
-            raise DownloadError(f"downloading {url} was interrupted after {out.tell():,} bytes ({error!r}); "
-                                f"run again to resume from {part}") from error
+                if out.tell() > limits.max_bytes:
+                    break
+                _check_deadline(out.tell(), url, part, limits)
         finally:
-            out.flush()
-            os.fsync(out.fileno())
+            _sync(out)
         received = out.tell()
+    if received > limits.max_bytes:
+        part.unlink(missing_ok=True)
+        raise DownloadError(f"downloading {url}: the server sent more than the limit of {limits.max_bytes:,} "
+                            f"bytes (max_bytes=); the download was deleted")
     if total is not None and received != total:
         raise DownloadError(f"downloading {url} stopped after {received:,} of {total:,} bytes; run again to "
                             f"resume from {part}")
+
+
+def _read(read: Any, url: str, out: IO[bytes], part: Path) -> bytes:
+    try:
+        chunk: bytes = read(CHUNK_SIZE)
+        return chunk
+    except (OSError, http.client.HTTPException) as error:
+        raise DownloadError(f"downloading {url} was interrupted after {out.tell():,} bytes ({error!r}); "
+                            f"run again to resume from {part}") from error
+
+
+def _write(out: IO[bytes], chunk: bytes, part: Path) -> None:
+    try:
+        view = memoryview(chunk)
+        while view:  # an unbuffered write may take only part of the chunk
+            written = out.write(view)
+            if not written:
+                raise OSError(errno.EIO, "the file took no bytes")
+            view = view[written:]
+    except OSError as error:
+        full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+        raise DownloadError(f"cannot write {part}: {error.strerror or error}"
+                            + (" - the disk is full; free some space and run again to resume" if full else "")) \
+            from error
+
+
+def _check_deadline(received: int, url: str, part: Path, limits: _Limits) -> None:
+    if time.monotonic() > limits.end:
+        raise DownloadError(f"downloading {url} did not finish within the deadline of {limits.deadline:g} s "
+                            f"({received:,} bytes so far); run again to resume from {part}, or pass a longer "
+                            f"deadline=")
+
+
+def _sync(out: IO[bytes]) -> None:
+    """Make what came durable, so that a resumed download continues from it (special files cannot be)."""
+    try:
+        os.fsync(out.fileno())
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
 
 
 def _fsync_directory(directory: Path) -> None:

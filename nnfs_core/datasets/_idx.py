@@ -4,7 +4,8 @@ An IDX file is a 4-byte magic number ``00 00 TT DD`` (TT the element type, DD th
 DD big-endian uint32 sizes, then the elements in C order, big-endian. A gzip file is recognised by its
 own magic number (``1f 8b``), whatever its name. The reader checks everything it can before allocating:
 the magic number, the type, the number of dimensions, the sizes, and that the data is exactly as long as
-the sizes say (no more, no less); any mismatch is a ``DatasetFormatError`` naming the file.
+the sizes say (no more, no less; for a gzip file, before reading, that its size could hold them at all);
+any mismatch is a ``DatasetFormatError`` naming the file.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ IDX_TYPES: dict[int, np.dtype[Any]] = {
 GZIP_MAGIC = b"\x1f\x8b"
 Stream = gzip.GzipFile | io.BufferedReader
 _GZIP_ERRORS = (OSError, EOFError, zlib.error)  # gzip.BadGzipFile is an OSError
+_DEFLATE_MAX_RATIO = 1032  # the most deflate can compress: 258-byte matches in about 2 bits each
 
 
 class IdxHeader(NamedTuple):
@@ -92,6 +94,18 @@ def _parse_header(stream: Stream, path: Path, compressed: bool) -> IdxHeader:
     return IdxHeader(IDX_TYPES[magic[2]], shape, compressed)
 
 
+def _check_gzip_size(path: Path, header: IdxHeader) -> None:
+    """Deflate shrinks data at most ~1032-fold: a header declaring more than that of the file's size lies."""
+    size = path.stat().st_size
+    most = size * _DEFLATE_MAX_RATIO
+    if header.header_size + header.data_size > most:
+        raise DatasetFormatError(
+            f"{path}: its IDX header declares shape {header.shape} of {header.dtype.name} ({header.data_size:,} "
+            f"bytes), more than a gzip file of {size:,} bytes can hold (at most {most:,}); the file is damaged "
+            f"or not an IDX file"
+        )
+
+
 def _check_raw_size(path: Path, header: IdxHeader) -> None:
     expected = header.header_size + header.data_size
     actual = path.stat().st_size
@@ -112,8 +126,7 @@ def read_idx_header(path: str | Path) -> IdxHeader:
     stream, compressed = _open(path)
     with stream:
         header = _parse_header(stream, path, compressed)
-    if not compressed:
-        _check_raw_size(path, header)
+    (_check_gzip_size if compressed else _check_raw_size)(path, header)
     return header
 
 
@@ -129,8 +142,7 @@ def read_idx(path: str | Path, *, ndim: int | None = None, dtype: npt.DTypeLike 
     with stream:
         header = _parse_header(stream, path, compressed)
         _check_expected(path, header, ndim, dtype)
-        if not compressed:
-            _check_raw_size(path, header)
+        (_check_gzip_size if compressed else _check_raw_size)(path, header)
         data = np.empty(header.data_size, np.uint8)
         received = _read_into(stream, data, path)
         if received != header.data_size:
