@@ -47,6 +47,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="comma-separated subset of %(default)s")
     parser.add_argument("--render", type=Path, metavar="JSON",
                         help="run nothing: print the tables of a summary written by --json earlier")
+    parser.add_argument("--figures", type=Path, metavar="DIR",
+                        help="also draw the summary's figures as SVG into DIR, named after the JSON file or "
+                             "'bench' (matplotlib; docs/benchmarks.md shows them)")
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.threads < 1:
         parser.error("--repeats and --threads must be at least 1")
@@ -57,8 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.render:
         saved = json.loads(args.render.read_text())
-        summary = report.summarize(saved["raw"], saved["machine"], saved["startup"], saved["config"])
+        # A summary with its raw runs is summarised afresh; one without (transcribed figures) is used as it is.
+        summary = (report.summarize(saved["raw"], saved["machine"], saved["startup"], saved["config"])
+                   if "raw" in saved else saved)
         print(tables.render(summary))
+        _figures(summary, args.figures, args.render.stem)
         return 0
     sizes = workloads.QUICK if args.quick else workloads.FULL
 
@@ -83,7 +89,17 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(summary, indent=1))
         log(f"summary written to {args.json}")
+    _figures(summary, args.figures, args.json.stem if args.json and args.json != Path("-") else "bench")
     return 0
+
+
+def _figures(summary: dict[str, Any], directory: Path | None, stem: str) -> None:
+    if directory is None:
+        return
+    from benchmarks import figures
+
+    for path in figures.write(summary, directory, stem):
+        print(f"figure written to {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -154,7 +154,8 @@ def render(summary: dict[str, Any]) -> str:
         samples = summary["config"]["sizes"]["memory_samples"]
         parts += [f"## Memory: one epoch of MLP training on {samples:,} x 784 float32 (RSS high-water mark)",
                   memory_table(summary)]
-    if summary["layers"] and "layers" in summary["raw"]:
+    contenders = summary["config"]["contenders"]
+    if any((entry.get(contender) or {}).get("ms") for entry in summary["layers"].values() for contender in contenders):
         parts += ["## Per layer (median ms per forward+backward)", layers_table(summary)]
     if summary.get("startup"):
         parts += ["## Start-up", startup_table(summary["startup"])]
