@@ -290,12 +290,24 @@ class Registry:
         except (TypeError, ValueError) as error:
             raise ConfigError(f"could not create {self.kind} component {name!r} with {config}: {error}") from error
 
-    def resolve(self, spec: Any) -> Any:
-        """Accept an instance (returned as is), a name, a config dict, or a class (instantiated)."""
-        if isinstance(spec, (str, dict)):
-            return self.create(spec)
+    def resolve(self, spec: Any, *, wrap: Callable[[Any], Any] | None = None) -> Any:
+        """Accept an instance (returned as is), a name, a config dict, or a class (instantiated).
+
+        The one ``resolve`` of the project. With ``wrap``, a plain function - given, or registered under a
+        name - becomes ``wrap(function)``: kinds whose components may be functions (initializers, metrics)
+        pass their wrapper class.
+        """
+        if isinstance(spec, (str, Mapping)):
+            config = {"name": spec} if isinstance(spec, str) else dict(spec)
+            if wrap is not None and set(config) == {"name"}:
+                target = self.get(config["name"])
+                if not isinstance(target, type):
+                    return wrap(target)  # a pack may register a plain function
+            return self.create(config)
         if isinstance(spec, type):
             return spec()
+        if wrap is not None and callable(spec) and not hasattr(spec, "get_config"):
+            return wrap(spec)
         return spec
 
     def prefer(self, name: str, distribution: str) -> None:

@@ -71,16 +71,9 @@ def resolve(spec: Any) -> BaseInitializer:
 
     if isinstance(spec, BaseInitializer):
         return spec
-    if isinstance(spec, (str, Mapping)):
-        config = {"name": spec} if isinstance(spec, str) else dict(spec)
-        target = registry.initializers.get(config["name"]) if set(config) == {"name"} else None
-        if target is not None and not isinstance(target, type):
-            return FunctionInitializer(target)  # a pack may register a plain function f(shape, rng, dtype)
-        return registry.initializers.create(config)
-    if isinstance(spec, type) and issubclass(spec, BaseInitializer):
-        return spec()
-    if callable(spec):
-        return FunctionInitializer(spec)
+    if isinstance(spec, (str, Mapping)) or (isinstance(spec, type) and issubclass(spec, BaseInitializer)) or (
+            callable(spec) and not isinstance(spec, type)):
+        return registry.initializers.resolve(spec, wrap=FunctionInitializer)
     raise TypeError(
         f"an initializer is a name ('kaiming_uniform'), a config dict, an initializer instance or a function "
         f"f(shape, rng, dtype); got {spec!r}"

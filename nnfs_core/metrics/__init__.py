@@ -44,18 +44,10 @@ def resolve(spec: Any) -> Any:
     """
     from nnfs_core import registry
 
-    if isinstance(spec, BaseMetric):
+    if isinstance(spec, BaseMetric) or (callable(spec) and isinstance(getattr(spec, "name", None), str)):
         return spec
-    if isinstance(spec, (str, Mapping)):
-        config = {"name": spec} if isinstance(spec, str) else dict(spec)
-        target = registry.metrics.get(config["name"]) if set(config) == {"name"} else None
-        if target is not None and not isinstance(target, type):
-            return FunctionMetric(target)  # a pack may register a plain function f(y_pred, y_true)
-        return registry.metrics.create(config)
-    if isinstance(spec, type):
-        return spec()
-    if callable(spec):
-        return spec if isinstance(getattr(spec, "name", None), str) else FunctionMetric(spec)
+    if isinstance(spec, (str, Mapping, type)) or callable(spec):
+        return registry.metrics.resolve(spec, wrap=FunctionMetric)
     raise TypeError(
         f"a metric is a name ('accuracy'), a config dict, a metric instance or a function f(y_pred, y_true); "
         f"got {spec!r}"
