@@ -11,7 +11,7 @@ __all__ = ["GlorotBase"]
 
 
 class GlorotBase(BaseInitializer):
-    """Stores ``gain`` (a finite number >= 0); :meth:`scale` is gain * sqrt(k / (fan_in + fan_out))."""
+    """Stores ``gain`` (a finite number >= 0); `scale` is gain * sqrt(k / (fan_in + fan_out))."""
 
     def __init__(self, gain: float = 1.0) -> None:
         self.gain = check_number(type(self).__name__, "gain", gain, low=0.0)
