@@ -32,11 +32,13 @@ class FeatureScale(BaseLayer):
         self.grads["weight"] = np.zeros_like(self.params["weight"])
         return tuple(input_shape)  # the per-sample output shape
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._x = x
-        return x * self.params["weight"]
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        # The cache (here the input) goes back with the output: nothing for backward is kept on self, so
+        # other forwards in between (an inference call, another thread) change nothing.
+        return x * self.params["weight"], x
 
-    def backward(self, grad: Array) -> Array:
-        # d loss / d weight sums over every axis but the last; d loss / d x is grad * weight.
-        self.grads["weight"][...] = (grad * self._x).reshape(-1, grad.shape[-1]).sum(axis=0)
+    def backward_pass(self, grad: Array, x: Array) -> Array:
+        # d loss / d weight sums over every axis but the last; d loss / d x is grad * weight. Assign the
+        # gradient (never +=): the optimizer reads it after every batch.
+        self.grads["weight"][...] = (grad * x).reshape(-1, grad.shape[-1]).sum(axis=0)
         return grad * self.params["weight"]
