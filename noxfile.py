@@ -50,8 +50,9 @@ def accuracy(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """The documentation site, with every component's reference generated from its docstring, then its checks."""
+    # ruff: mkdocstrings formats the long signatures with it when it is installed.
     install_everything(session, "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26",
-                       "mkdocs-gen-files>=0.5")
+                       "mkdocs-gen-files>=0.5", "ruff")
     site = ROOT / "site"
     session.run("mkdocs", "build", "--strict", "--site-dir", str(site),
                 env={"DISABLE_MKDOCS_2_WARNING": "true", "NO_MKDOCS_2_WARNING": "1"})

@@ -18,17 +18,21 @@ _GRAD_EPSILON = float(np.float32(1e-12))
 
 
 class BinaryCrossEntropy(BaseLoss):
-    """Mean binary cross-entropy over every element, for targets t in [0, 1].
+    r"""Mean binary cross-entropy over every element, for targets t in [0, 1].
 
     Probabilities p (``from_logits=False``, the default - a sigmoid layer's output), as torch's BCELoss:
 
-        l = -(t max(log p, -100) + (1 - t) max(log1p(-p), -100))
-        dl/dp = (p - t) / max(p (1 - p), 1e-12)
+    $$
+    l = -\left(t \max(\log p, -100) + (1 - t) \max(\log(1 - p), -100)\right), \qquad
+    \frac{\partial l}{\partial p} = \frac{p - t}{\max\left(p (1 - p), 10^{-12}\right)}
+    $$
 
     Logits x (``from_logits=True``), as torch's BCEWithLogitsLoss, in the stable softplus form:
 
-        l = max(x, 0) - x t + log(1 + exp(-|x|))     (= softplus(x) - x t)
-        dl/dx = sigmoid(x) - t
+    $$
+    l = \max(x, 0) - x t + \log\left(1 + e^{-|x|}\right) = \operatorname{softplus}(x) - x t, \qquad
+    \frac{\partial l}{\partial x} = \sigma(x) - t
+    $$
 
     Both are divided by the number of elements. Shapes: y_pred (N, ...), y_true the same shape ((N,) is
     accepted for predictions (N, 1)).

@@ -20,14 +20,22 @@ _LOG_FLOOR = -100.0
 
 
 class CrossEntropy(BaseLoss):
-    """Mean cross-entropy between class scores and targets, with optional label smoothing.
+    r"""Mean cross-entropy between class scores and targets, with optional label smoothing.
 
     With logits z (N, C) and log-probabilities log p = z - logsumexp(z) (stable: the row maximum is
     subtracted before ``exp``), and eps = ``label_smoothing``:
 
-        labels y (N,):         l_i = -(1 - eps) log p[i, y_i] - eps / C * sum_c log p[i, c]
-        probabilities t (N, C): l_i = -sum_c t'[i, c] log p[i, c],   t' = (1 - eps) t + eps / C
-        L = mean_i l_i,   dL/dz = (p * sum_c t' - t') / N    (t' is the smoothed one-hot row for labels)
+    $$
+    \begin{aligned}
+    \text{labels } y \ (N,): && l_i &= -(1 - \epsilon) \log p_{i, y_i} - \frac{\epsilon}{C} \sum_c \log p_{i, c} \\
+    \text{probabilities } t \ (N, C): && l_i &= -\sum_c t'_{i, c} \log p_{i, c},
+      \quad t' = (1 - \epsilon) t + \frac{\epsilon}{C} \\
+    && L &= \frac{1}{N} \sum_i l_i, \quad
+      \frac{\partial L}{\partial z} = \frac{1}{N} \left(p \sum_c t' - t'\right)
+    \end{aligned}
+    $$
+
+    ($t'$ is the smoothed one-hot row for labels.)
 
     which is ``torch.nn.CrossEntropyLoss(label_smoothing=eps)`` with mean reduction.
 

@@ -14,11 +14,13 @@ __all__ = ["Huber"]
 
 
 class Huber(BaseLoss):
-    """Huber loss, mean over every element of d = y_pred - y_true:
+    r"""Huber loss, mean over every element of d = y_pred - y_true:
 
-        l(d) = d^2 / 2                    if |d| <= delta
-             = delta * (|d| - delta / 2)  otherwise
-        dl/dd = clip(d, -delta, delta)
+    $$
+    l(d) = \begin{cases} \tfrac{1}{2} d^2 & |d| \le \delta \\
+    \delta \left(|d| - \tfrac{1}{2} \delta\right) & \text{otherwise}
+    \end{cases}, \qquad \frac{\partial l}{\partial d} = \operatorname{clip}(d, -\delta, \delta)
+    $$
 
     Shapes: y_pred (N, ...), y_true the same shape ((N,) is accepted for predictions (N, 1)).
 

@@ -13,7 +13,14 @@ __all__ = ["MAE"]
 
 
 class MAE(BaseLoss):
-    """Mean absolute error L = mean(|y_pred - y_true|); dL/dy_pred = sign(y_pred - y_true) / size.
+    r"""Mean absolute error L = mean(|y_pred - y_true|); dL/dy_pred = sign(y_pred - y_true) / size.
+
+    $$
+    L = \frac{1}{n} \sum_k \left|\hat y_k - y_k\right|, \qquad
+    \frac{\partial L}{\partial \hat y} = \frac{1}{n} \operatorname{sign}(\hat y - y)
+    $$
+
+    with $\hat y$ = ``y_pred``, $y$ = ``y_true`` and $n$ the number of elements.
 
     The gradient is 0 where the prediction equals the target, as PyTorch's ``sign``.
     Shapes: y_pred (N, ...), y_true the same shape ((N,) is accepted for predictions (N, 1)).

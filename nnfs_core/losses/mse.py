@@ -11,7 +11,14 @@ __all__ = ["MSE"]
 
 
 class MSE(BaseLoss):
-    """Mean squared error L = mean((y_pred - y_true)^2) over every element; dL/dy_pred = 2 (y_pred - y_true) / size.
+    r"""Mean squared error L = mean((y_pred - y_true)^2) over every element; dL/dy_pred = 2 (y_pred - y_true) / size.
+
+    $$
+    L = \frac{1}{n} \sum_k \left(\hat y_k - y_k\right)^2, \qquad
+    \frac{\partial L}{\partial \hat y} = \frac{2}{n} (\hat y - y)
+    $$
+
+    with $\hat y$ = ``y_pred``, $y$ = ``y_true`` and $n$ the number of elements.
 
     Shapes: y_pred (N, ...), y_true the same shape ((N,) is accepted for predictions (N, 1)).
     """

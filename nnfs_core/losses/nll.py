@@ -13,7 +13,14 @@ __all__ = ["NLL"]
 
 
 class NLL(BaseLoss):
-    """Mean negative log-likelihood L = -mean_i y_pred[i, y_i]; dL/dy_pred[i, y_i] = -1/N, 0 elsewhere.
+    r"""Mean negative log-likelihood L = -mean_i y_pred[i, y_i]; dL/dy_pred[i, y_i] = -1/N, 0 elsewhere.
+
+    $$
+    L = -\frac{1}{N} \sum_i \hat y_{i, y_i}, \qquad
+    \frac{\partial L}{\partial \hat y_{i, c}} = -\frac{1}{N} [c = y_i]
+    $$
+
+    with $\hat y$ = ``y_pred`` (log-probabilities) and $y_i$ the labels.
 
     ``y_pred`` are log-probabilities (a ``log_softmax`` layer's output); NLL after log_softmax is
     CrossEntropy on the logits.

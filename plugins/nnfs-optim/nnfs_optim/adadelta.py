@@ -12,15 +12,21 @@ __all__ = ["Adadelta"]
 
 
 class Adadelta(BaseOptimizer):
-    """Adadelta (Zeiler, 2012) with the update rule of ``torch.optim.Adadelta``.
+    r"""Adadelta (Zeiler, 2012) with the update rule of ``torch.optim.Adadelta``.
 
     For each parameter p with gradient g:
 
-        g <- g + weight_decay * p
-        s <- rho * s + (1 - rho) * g**2
-        delta = sqrt(u + eps) / sqrt(s + eps) * g
-        u <- rho * u + (1 - rho) * delta**2
-        p <- p - lr * delta
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda p \\
+    s &\leftarrow \rho s + (1 - \rho) g^2 \\
+    \delta &= \frac{\sqrt{u + \epsilon}}{\sqrt{s + \epsilon}} \, g \\
+    u &\leftarrow \rho u + (1 - \rho) \delta^2 \\
+    p &\leftarrow p - \eta \delta
+    \end{aligned}
+    $$
+
+    Here $\eta$ is ``learning_rate``, $\lambda$ ``weight_decay``, $\rho$ ``rho`` and $\epsilon$ ``eps``.
 
     State per parameter: ``step``, ``square_avg`` (s), ``acc_delta`` (u).
 

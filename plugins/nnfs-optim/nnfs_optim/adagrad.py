@@ -12,14 +12,20 @@ __all__ = ["Adagrad"]
 
 
 class Adagrad(BaseOptimizer):
-    """Adagrad (Duchi et al., 2011) with the update rule of ``torch.optim.Adagrad``.
+    r"""Adagrad (Duchi et al., 2011) with the update rule of ``torch.optim.Adagrad``.
 
     For each parameter p with gradient g, at the parameter's step t:
 
-        g <- g + weight_decay * p
-        lr_t = lr / (1 + (t - 1) * lr_decay)
-        s <- s + g**2                              (s starts at initial_accumulator_value)
-        p <- p - lr_t * g / (sqrt(s) + eps)
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda p \\
+    \eta_t &= \frac{\eta}{1 + (t - 1) \, \texttt{lr\_decay}} \\
+    s &\leftarrow s + g^2 && (s \text{ starts at } \texttt{initial\_accumulator\_value}) \\
+    p &\leftarrow p - \eta_t \, \frac{g}{\sqrt{s} + \epsilon}
+    \end{aligned}
+    $$
+
+    Here $\eta$ is ``learning_rate``, $\lambda$ ``weight_decay`` and $\epsilon$ ``eps``.
 
     State per parameter: ``step``, ``sum`` (s).
 

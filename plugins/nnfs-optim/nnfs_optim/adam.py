@@ -12,15 +12,21 @@ __all__ = ["Adam"]
 
 
 class Adam(BaseOptimizer):
-    """Adam (Kingma & Ba, 2015) with the update rule of ``torch.optim.Adam``.
+    r"""Adam (Kingma & Ba, 2015) with the update rule of ``torch.optim.Adam``.
 
     For each parameter p with gradient g, at the parameter's step t = 1, 2, ...:
 
-        g <- g + weight_decay * p                    (or p <- p * (1 - lr * weight_decay) if decoupled)
-        m <- beta1 * m + (1 - beta1) * g
-        v <- beta2 * v + (1 - beta2) * g**2
-        v_max <- max(v_max, v)                       (amsgrad; v_max replaces v below)
-        p <- p - lr / (1 - beta1**t) * m / (sqrt(v / (1 - beta2**t)) + eps)
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda p && \text{(decoupled: } p \leftarrow p (1 - \eta \lambda) \text{ instead)} \\
+    m &\leftarrow \beta_1 m + (1 - \beta_1) g \\
+    v &\leftarrow \beta_2 v + (1 - \beta_2) g^2 \\
+    v_{\max} &\leftarrow \max(v_{\max}, v) && \text{(amsgrad; } v_{\max} \text{ replaces } v \text{ below)} \\
+    p &\leftarrow p - \frac{\eta}{1 - \beta_1^t} \, \frac{m}{\sqrt{v / (1 - \beta_2^t)} + \epsilon}
+    \end{aligned}
+    $$
+
+    with $\eta$ the learning rate, $\lambda$ the weight decay and $(\beta_1, \beta_2)$ = ``betas``.
 
     The bias corrections make the first step exactly ``lr * sign(g)`` (up to ``eps``), whatever the
     gradient's scale. State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v) and, with

@@ -12,14 +12,20 @@ __all__ = ["Adamax"]
 
 
 class Adamax(BaseOptimizer):
-    """Adamax (Kingma & Ba, 2015, section 7) with the update rule of ``torch.optim.Adamax``.
+    r"""Adamax (Kingma & Ba, 2015, section 7) with the update rule of ``torch.optim.Adamax``.
 
     For each parameter p with gradient g, at the parameter's step t:
 
-        g <- g + weight_decay * p
-        m <- beta1 * m + (1 - beta1) * g
-        u <- max(beta2 * u, |g| + eps)
-        p <- p - lr / (1 - beta1**t) * m / u
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda p \\
+    m &\leftarrow \beta_1 m + (1 - \beta_1) g \\
+    u &\leftarrow \max(\beta_2 u, |g| + \epsilon) \\
+    p &\leftarrow p - \frac{\eta}{1 - \beta_1^t} \, \frac{m}{u}
+    \end{aligned}
+    $$
+
+    Here $\eta$ is ``learning_rate``, $\lambda$ ``weight_decay``, $(\beta_1, \beta_2)$ ``betas`` and $\epsilon$ ``eps``.
 
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_inf`` (u).
 

@@ -8,13 +8,17 @@ __all__ = ["AdamW"]
 
 
 class AdamW(Adam):
-    """AdamW (Loshchilov & Hutter, 2019) with the update rule of ``torch.optim.AdamW``.
+    r"""AdamW (Loshchilov & Hutter, 2019) with the update rule of ``torch.optim.AdamW``.
 
     Adam whose weight decay shrinks the weights directly instead of going through the gradient (and so
     through the adaptive denominator):
 
-        p <- p * (1 - lr * weight_decay)
-        then the Adam step of ``Adam`` on the undecayed gradient
+    $$
+    p \leftarrow p \, (1 - \eta \lambda),
+    \quad \text{then the step of } \texttt{Adam} \text{ on the undecayed gradient.}
+    $$
+
+    Here $\eta$ is ``learning_rate`` and $\lambda$ ``weight_decay``.
 
     Parameters are Adam's, with torch's AdamW default ``weight_decay=1e-2``.
     """

@@ -12,14 +12,20 @@ __all__ = ["Lion"]
 
 
 class Lion(BaseOptimizer):
-    """Lion, EvoLved Sign Momentum (Chen et al., 2023, "Symbolic Discovery of Optimization Algorithms").
+    r"""Lion, EvoLved Sign Momentum (Chen et al., 2023, "Symbolic Discovery of Optimization Algorithms").
 
     torch 2.13 has no Lion; this is Algorithm 2 of the paper (as in its reference implementation). For
     each parameter p with gradient g:
 
-        c = beta1 * m + (1 - beta1) * g
-        p <- p - lr * (sign(c) + weight_decay * p)
-        m <- beta2 * m + (1 - beta2) * g
+    $$
+    \begin{aligned}
+    c &= \beta_1 m + (1 - \beta_1) g \\
+    p &\leftarrow p - \eta \left(\operatorname{sign}(c) + \lambda p\right) \\
+    m &\leftarrow \beta_2 m + (1 - \beta_2) g
+    \end{aligned}
+    $$
+
+    Here $\eta$ is ``learning_rate``, $\lambda$ ``weight_decay`` and $(\beta_1, \beta_2)$ ``betas``.
 
     Every coordinate moves by exactly ``lr`` (plus the decay), so Lion wants a learning rate 3-10x smaller
     than AdamW's and a weight decay 3-10x larger. State per parameter: ``exp_avg`` (m).

@@ -12,17 +12,23 @@ __all__ = ["NAdam"]
 
 
 class NAdam(BaseOptimizer):
-    """NAdam (Dozat, 2016) with the update rule of ``torch.optim.NAdam``.
+    r"""NAdam (Dozat, 2016) with the update rule of ``torch.optim.NAdam``.
 
     For each parameter p with gradient g, at the parameter's step t:
 
-        g <- g + weight_decay * p                 (or p <- p * (1 - lr * weight_decay) if decoupled)
-        mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
-        P_t = mu_1 * ... * mu_t                   (state "mu_product")
-        m <- beta1 * m + (1 - beta1) * g
-        v <- beta2 * v + (1 - beta2) * g**2
-        d = sqrt(v / (1 - beta2**t)) + eps
-        p <- p - lr * (1 - mu_t) / (1 - P_t) * g / d - lr * mu_{t+1} / (1 - P_t * mu_{t+1}) * m / d
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda p && \text{(decoupled: } p \leftarrow p (1 - \eta \lambda) \text{ instead)} \\
+    \mu_t &= \beta_1 \left(1 - \tfrac{1}{2} \, 0.96^{\, t \psi}\right), \quad P_t = \mu_1 \cdots \mu_t
+      && \psi = \texttt{momentum\_decay};\ P_t \text{ is the state } \texttt{mu\_product} \\
+    m &\leftarrow \beta_1 m + (1 - \beta_1) g \\
+    v &\leftarrow \beta_2 v + (1 - \beta_2) g^2, \quad d = \sqrt{v / (1 - \beta_2^t)} + \epsilon \\
+    p &\leftarrow p - \eta \, \frac{1 - \mu_t}{1 - P_t} \, \frac{g}{d}
+      - \eta \, \frac{\mu_{t+1}}{1 - P_t \mu_{t+1}} \, \frac{m}{d}
+    \end{aligned}
+    $$
+
+    Here $\eta$ is ``learning_rate``, $\lambda$ ``weight_decay``, $(\beta_1, \beta_2)$ ``betas`` and $\epsilon$ ``eps``.
 
     State per parameter: ``step``, ``mu_product`` (a float64 scalar), ``exp_avg`` (m), ``exp_avg_sq`` (v).
 

@@ -12,20 +12,24 @@ __all__ = ["RAdam"]
 
 
 class RAdam(BaseOptimizer):
-    """RAdam (Liu et al., 2020) with the update rule of ``torch.optim.RAdam``.
+    r"""RAdam (Liu et al., 2020) with the update rule of ``torch.optim.RAdam``.
 
     For each parameter p with gradient g, at the parameter's step t:
 
-        g <- g + weight_decay * p                 (or p <- p * (1 - lr * weight_decay) if decoupled)
-        m <- beta1 * m + (1 - beta1) * g
-        v <- beta2 * v + (1 - beta2) * g**2
-        rho_inf = 2 / (1 - beta2) - 1
-        rho_t = rho_inf - 2 t beta2**t / (1 - beta2**t)
-        if rho_t > 5:
-            r = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
-            p <- p - lr * m / (1 - beta1**t) * r * sqrt(1 - beta2**t) / (sqrt(v) + eps)
-        else:
-            p <- p - lr * m / (1 - beta1**t)     (plain momentum while the variance is intractable)
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda p && \text{(decoupled: } p \leftarrow p (1 - \eta \lambda) \text{ instead)} \\
+    m &\leftarrow \beta_1 m + (1 - \beta_1) g, \quad v \leftarrow \beta_2 v + (1 - \beta_2) g^2 \\
+    \rho_\infty &= \frac{2}{1 - \beta_2} - 1, \quad \rho_t = \rho_\infty - \frac{2 t \beta_2^t}{1 - \beta_2^t} \\
+    p &\leftarrow p - \frac{\eta \, m}{1 - \beta_1^t} \, r \, \frac{\sqrt{1 - \beta_2^t}}{\sqrt{v} + \epsilon},
+      \quad r = \sqrt{\frac{(\rho_t - 4)(\rho_t - 2) \rho_\infty}{(\rho_\infty - 4)(\rho_\infty - 2) \rho_t}}
+      && \text{if } \rho_t > 5 \\
+    p &\leftarrow p - \frac{\eta \, m}{1 - \beta_1^t}
+      && \text{otherwise (plain momentum while the variance is intractable)}
+    \end{aligned}
+    $$
+
+    Here $\eta$ is ``learning_rate``, $\lambda$ ``weight_decay``, $(\beta_1, \beta_2)$ ``betas`` and $\epsilon$ ``eps``.
 
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v).
 

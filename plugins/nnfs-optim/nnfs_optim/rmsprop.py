@@ -12,16 +12,22 @@ __all__ = ["RMSprop"]
 
 
 class RMSprop(BaseOptimizer):
-    """RMSprop (Hinton, 2012) with the update rule of ``torch.optim.RMSprop``.
+    r"""RMSprop (Hinton, 2012) with the update rule of ``torch.optim.RMSprop``.
 
     For each parameter p with gradient g:
 
-        g <- g + weight_decay * p
-        s <- alpha * s + (1 - alpha) * g**2
-        a <- alpha * a + (1 - alpha) * g          (centered only)
-        d = sqrt(s - a**2) + eps  if centered,  else  sqrt(s) + eps
-        b <- momentum * b + g / d;  p <- p - lr * b      if momentum > 0
-        p <- p - lr * g / d                              otherwise
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda p \\
+    s &\leftarrow \alpha s + (1 - \alpha) g^2 \\
+    a &\leftarrow \alpha a + (1 - \alpha) g && \text{(centered only)} \\
+    d &= \sqrt{s - a^2} + \epsilon \ \text{if centered, else } \sqrt{s} + \epsilon \\
+    b &\leftarrow \mu b + g / d, \quad p \leftarrow p - \eta b && \text{if } \mu = \texttt{momentum} > 0 \\
+    p &\leftarrow p - \eta \, g / d && \text{otherwise}
+    \end{aligned}
+    $$
+
+    Here $\eta$ is ``learning_rate``, $\lambda$ ``weight_decay``, $\alpha$ ``alpha`` and $\epsilon$ ``eps``.
 
     State per parameter: ``square_avg`` (s), ``grad_avg`` (a, centered), ``momentum_buffer`` (b, momentum).
 

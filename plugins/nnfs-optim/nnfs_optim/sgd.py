@@ -12,15 +12,19 @@ __all__ = ["SGD"]
 
 
 class SGD(BaseOptimizer):
-    """Stochastic gradient descent, with the update rule of ``torch.optim.SGD``.
+    r"""Stochastic gradient descent, with the update rule of ``torch.optim.SGD``.
 
     For each parameter p with gradient g:
 
-        g <- g + weight_decay * p
-        b <- g                                    on the first step with momentum
-        b <- momentum * b + (1 - dampening) * g   afterwards
-        g <- g + momentum * b   if nesterov,   else   g <- b      (only when momentum != 0)
-        p <- p - learning_rate * g
+    $$
+    \begin{aligned}
+    g &\leftarrow g + \lambda p && \lambda = \texttt{weight\_decay} \\
+    b &\leftarrow g \ \text{(first step)}, \quad b \leftarrow \mu b + (1 - \tau) g \ \text{(afterwards)}
+      && \mu = \texttt{momentum},\ \tau = \texttt{dampening} \\
+    g &\leftarrow g + \mu b \ \text{if nesterov, else } g \leftarrow b && \text{(only when } \mu \ne 0) \\
+    p &\leftarrow p - \eta g && \eta = \texttt{learning\_rate}
+    \end{aligned}
+    $$
 
     State per parameter: ``momentum_buffer`` (b), created on the first step with momentum.
 
