@@ -4,8 +4,11 @@ round")."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,46 +18,19 @@ from nnfs_core._new_pack_command import KINDS, create_pack, template_path
 from nnfs_core.cli import main
 from nnfs_core.errors import ConfigError
 
-EMBEDDING = '''"""Embedding: a lookup table of vectors, one row per id, as ``torch.nn.Embedding``."""
-
-from __future__ import annotations
-
-import numpy as np
-
-from nnfs_core.protocols import BaseLayer
+ROOT = Path(__file__).resolve().parent.parent
 
 
-class Embedding(BaseLayer):
-    """y[n, l] = weight[ids[n, l]]. Shapes: ids (N, L) int64 -> y (N, L, embedding_dim);
-    weight (num_embeddings, embedding_dim), drawn from N(0, 1) as PyTorch does."""
+def docs_embedding() -> str:
+    """The Embedding of docs/writing-a-pack.md, word for word: the pack is made the way the docs say."""
+    page = (ROOT / "docs" / "writing-a-pack.md").read_text()
+    block = re.search(r"```python\n(\s*class Embedding\(BaseLayer\):.*?)```", page, re.S)
+    assert block, "docs/writing-a-pack.md lost its Embedding example"
+    header = "import numpy as np\n\nfrom nnfs_core.protocols import BaseLayer\n\n\n"
+    return header + textwrap.dedent(block.group(1))
 
-    input_dtype = "int64"
-    example_args = {"num_embeddings": 10, "embedding_dim": 4}
-    example_input_shape = (5,)
 
-    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
-        super().__init__()
-        self.num_embeddings = int(num_embeddings)
-        self.embedding_dim = int(embedding_dim)
-
-    def example_input(self, shape, *, rng, dtype):
-        return rng.integers(0, self.num_embeddings, shape, dtype=self.input_dtype)
-
-    def build(self, input_shape, *, rng, dtype):
-        super().build(input_shape, rng=rng, dtype=dtype)
-        self.params["weight"] = rng.standard_normal((self.num_embeddings, self.embedding_dim)).astype(self.dtype)
-        self.grads["weight"] = np.zeros_like(self.params["weight"])
-        return (*input_shape, self.embedding_dim)
-
-    def forward(self, x, *, training=False):
-        self._ids = x
-        return self.params["weight"][x]
-
-    def backward(self, grad):
-        self.grads["weight"][...] = 0
-        np.add.at(self.grads["weight"], self._ids, grad)
-        return None  # no gradient with respect to ids
-'''
+EMBEDDING = docs_embedding()
 
 
 def run_tests(*packs):
