@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from nnfs_core import Network, ops, registry
 from nnfs_core.errors import ComponentNotFoundError, ConfigError
 from nnfs_core.ops import _threads, cpu_ops
+from nnfs_core.testing import forced_split
 
 RNG = np.random.default_rng(7)
 
@@ -193,3 +196,45 @@ def test_nnfs_plugins_lists_the_backends(capsys):
     assert main(["plugins", "--kind", "ops"]) == 0
     out = capsys.readouterr().out
     assert "nnfs_core.ops.cpu_ops:CPUOps" in out and "nnfs_core.ops.numpy_ops:NumpyOps" in out
+
+
+# -- activation kernels (nnfs-activations) -----------------------------------------------------------------
+@pytest.mark.parametrize("kernel", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cpu_activation_kernels_split_over_threads_equal_the_reference(split_everything, kernel, dtype):
+    x = (RNG.standard_normal((33, 4, 5)) * 8).astype(dtype)
+    x[0, 0, :4] = [0.0, -0.0, 1e4, -1e4]  # the sign boundary and the saturated tails
+    grad = RNG.standard_normal(x.shape).astype(dtype)
+    reference, tuned = ops.get("numpy"), ops.get("cpu")
+    forward, backward = getattr(tuned, kernel), getattr(tuned, f"{kernel}_backward")
+    y = forward(x)
+    # The same operations in the same order, row by row: equal to the last bit, not just to rounding.
+    np.testing.assert_array_equal(y, getattr(reference, kernel)(x))
+    np.testing.assert_array_equal(backward(grad, y), getattr(reference, f"{kernel}_backward")(grad, y))
+    assert y.dtype == dtype and backward(grad, y).dtype == dtype
+    mixed = backward(grad.astype(np.float64), y)  # a float64 gradient through float32 outputs: the reference's casts
+    np.testing.assert_array_equal(mixed, getattr(reference, f"{kernel}_backward")(grad.astype(np.float64), y))
+
+
+def test_the_reference_sigmoid_neither_overflows_nor_loses_the_left_tail():
+    x = np.array([[-1e4, -700.0, -100.0, -30.0, 0.0, 30.0, 1e4]])
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="raise"):
+        y = ops.get("numpy").sigmoid(x)
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(x))
+        expected = np.where(x < 0, e / (1.0 + e), 1.0 / (1.0 + e))
+    np.testing.assert_allclose(y, expected, rtol=1e-15, atol=0)
+    assert y[0, 0] == 0.0 and 0.0 < y[0, 1] < 1e-300 and y[0, 4] == 0.5 and y[0, -1] == 1.0
+
+
+def test_forced_split_makes_every_pass_split_and_then_restores_the_settings(monkeypatch):
+    monkeypatch.delenv(_threads.ENV_THREADS, raising=False)
+    _threads._reset()
+    backend = cpu_ops.CPUOps()
+    assert backend._rows(4, 4) == [(0, 4)]
+    with forced_split():
+        if _threads._setup()["controller"] is None:
+            pytest.skip("the BLAS cannot be held here (no threadpoolctl, or not OpenBLAS with its own threads)")
+        assert backend._rows(4, 4) == [(0, 2), (2, 4)]
+    assert backend._rows(4, 4) == [(0, 4)] and not _threads.blas_held()
+    assert _threads.ENV_THREADS not in os.environ and cpu_ops._SPLIT_MIN == 1 << 20

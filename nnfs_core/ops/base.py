@@ -90,6 +90,30 @@ class Ops:
         """d loss / d x of y = relu(x): grad where y > 0 (exactly where x > 0), else 0."""
         return grad * (y > 0)
 
+    # -- activation kernels (nnfs-activations; sigmoid and tanh are the gates of recurrent layers) ------
+    def sigmoid(self, x: Array) -> Array:
+        """1 / (1 + exp(-x)) without overflow: 1 / (1 + e) for x >= 0 and e / (1 + e) below, e = exp(-|x|).
+
+        e lies in (0, 1] for every finite x, so nothing overflows and the left tail is not rounded to 0.
+        """
+        with np.errstate(under="ignore"):  # exp(-|x|) underflows to 0 for |x| > ~100 in float32: exact enough
+            e = self.xp.exp(-self.xp.abs(x))
+        return self.xp.where(x >= 0, 1.0, e) / (1.0 + e)
+
+    def sigmoid_backward(self, grad: Array, y: Array) -> Array:
+        """d loss / d x of y = sigmoid(x): grad * y (1 - y)."""
+        return grad * (y * (1.0 - y))
+
+    def tanh(self, x: Array) -> Array:
+        """tanh(x)."""
+        return self.xp.tanh(x)
+
+    def tanh_backward(self, grad: Array, y: Array) -> Array:
+        """d loss / d x of y = tanh(x): grad * (1 - y^2)."""
+        return grad * (1.0 - y * y)
+
+    # -- end of the activation kernels --------------------------------------------------------------------
+
     # -- normalisation -----------------------------------------------------------------------------------
     def batch_norm(self, x: Array, weight: Array | None, bias: Array | None, running_mean: Array,
                    running_var: Array, *, momentum: float, eps: float, training: bool) -> tuple[Array, Array, Array]:

@@ -84,6 +84,58 @@ class CPUOps(Ops):
         self._each(rows, self._rows(len(grad), grad.size))
         return grad_x
 
+    # -- activation kernels (nnfs-activations): the reference's operations, in its order, row by row ------
+    def sigmoid(self, x: Array) -> Array:
+        y = np.empty_like(x)
+
+        def rows(start: int, stop: int) -> None:
+            part, out = x[start:stop], y[start:stop]
+            np.abs(part, out=out)
+            np.negative(out, out=out)
+            with np.errstate(under="ignore"):
+                np.exp(out, out=out)  # e = exp(-|x|)
+            denominator = out + 1.0
+            np.copyto(out, 1.0, where=part >= 0)
+            out /= denominator
+
+        self._each(rows, self._rows(len(x), x.size))
+        return y
+
+    def sigmoid_backward(self, grad: Array, y: Array) -> Array:
+        if grad.dtype != y.dtype:  # mixed precision: the reference's casts, not worth a kernel
+            return super().sigmoid_backward(grad, y)
+        grad_x = np.empty_like(grad)
+
+        def rows(start: int, stop: int) -> None:
+            out, part = grad_x[start:stop], y[start:stop]
+            np.subtract(1.0, part, out=out)
+            out *= part
+            out *= grad[start:stop]
+
+        self._each(rows, self._rows(len(grad), grad.size))
+        return grad_x
+
+    def tanh(self, x: Array) -> Array:
+        y = np.empty_like(x)
+        self._each(lambda start, stop: np.tanh(x[start:stop], out=y[start:stop]), self._rows(len(x), x.size))
+        return y
+
+    def tanh_backward(self, grad: Array, y: Array) -> Array:
+        if grad.dtype != y.dtype:
+            return super().tanh_backward(grad, y)
+        grad_x = np.empty_like(grad)
+
+        def rows(start: int, stop: int) -> None:
+            out, part = grad_x[start:stop], y[start:stop]
+            np.multiply(part, part, out=out)
+            np.subtract(1.0, out, out=out)
+            out *= grad[start:stop]
+
+        self._each(rows, self._rows(len(grad), grad.size))
+        return grad_x
+
+    # -- end of the activation kernels --------------------------------------------------------------------
+
     # -- normalisation -----------------------------------------------------------------------------------
     def batch_norm(self, x: Array, weight: Array | None, bias: Array | None, running_mean: Array,
                    running_var: Array, *, momentum: float, eps: float, training: bool) -> tuple[Array, Array, Array]:

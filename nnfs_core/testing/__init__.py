@@ -16,6 +16,7 @@ from nnfs_core.testing._runner import (
     checks_for,
     parametrize_with_checks,
 )
+from nnfs_core.testing.backends import forced_split
 from nnfs_core.testing.distribution import check_component, check_distribution, check_entries
 from nnfs_core.testing.gradcheck import GradientCheckError, gradcheck
 
@@ -30,6 +31,7 @@ __all__ = [
     "check_optimizer",
     "check_scheduler",
     "checks_for",
+    "forced_split",
     "gradcheck",
     "parametrize_with_checks",
 ]

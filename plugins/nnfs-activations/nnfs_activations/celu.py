@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from nnfs_activations._checks import check_real
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_positive
 
 __all__ = ["CELU"]
 
@@ -24,12 +26,13 @@ class CELU(BaseLayer):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = check_real("CELU", "alpha", alpha, positive=True)
+        self.alpha = check_positive("CELU", "alpha", alpha)
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._positive = x > 0
-        self._scaled = np.minimum(x, 0) / self.alpha
-        return np.where(self._positive, x, self.alpha * np.expm1(self._scaled))
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        positive = x > 0
+        scaled = np.minimum(x, 0) / self.alpha
+        return np.where(positive, x, self.alpha * np.expm1(scaled)), (positive, scaled)
 
-    def backward(self, grad: Array) -> Array:
-        return np.where(self._positive, grad, grad * np.exp(self._scaled))
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        positive, scaled = cache
+        return np.where(positive, grad, grad * np.exp(scaled))

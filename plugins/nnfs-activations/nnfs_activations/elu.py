@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from nnfs_activations._checks import check_real
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_number
 
 __all__ = ["ELU"]
 
@@ -24,14 +26,15 @@ class ELU(BaseLayer):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = check_real("ELU", "alpha", alpha)
+        self.alpha = check_number("ELU", "alpha", alpha)
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._positive = x > 0
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        positive = x > 0
         # The exponentials only ever see min(x, 0), so they cannot overflow.
-        self._negative = np.minimum(x, 0)
-        return np.where(self._positive, x, self.alpha * np.expm1(self._negative))
+        negative = np.minimum(x, 0)
+        return np.where(positive, x, self.alpha * np.expm1(negative)), (positive, negative)
 
-    def backward(self, grad: Array) -> Array:
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        positive, negative = cache
         # alpha * exp(x) directly, not y + alpha, which cancels to an absolute error of eps * alpha in the tail.
-        return np.where(self._positive, grad, grad * (self.alpha * np.exp(self._negative)))
+        return np.where(positive, grad, grad * (self.alpha * np.exp(negative)))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from nnfs_activations._erf import erfc
-from nnfs_activations._stable import sigmoid
 from nnfs_core.protocols import Array, BaseLayer
 
 __all__ = ["GELU"]
@@ -44,17 +44,16 @@ class GELU(BaseLayer):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._x = x
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         if self.approximate == "tanh":
             clamped = np.clip(x, -_CLAMP, _CLAMP)  # x^3 would overflow float32 beyond |x| ~ 7e12
-            self._cdf = sigmoid((2.0 * _SQRT_2_OVER_PI) * (clamped + _KAPPA * clamped**3))
+            cdf = self.ops.sigmoid((2.0 * _SQRT_2_OVER_PI) * (clamped + _KAPPA * clamped**3))
         else:
-            self._cdf = 0.5 * erfc(x * -_SQRT_HALF)
-        return x * self._cdf
+            cdf = 0.5 * erfc(x * -_SQRT_HALF)
+        return x * cdf, (x, cdf)
 
-    def backward(self, grad: Array) -> Array:
-        x, cdf = self._x, self._cdf
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        x, cdf = cache
         clamped = np.clip(x, -_CLAMP, _CLAMP)
         if self.approximate == "tanh":
             du_dx = _SQRT_2_OVER_PI * (1.0 + (3.0 * _KAPPA) * clamped * clamped)

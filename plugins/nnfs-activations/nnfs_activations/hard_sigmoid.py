@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseLayer
@@ -16,12 +18,9 @@ class HardSigmoid(BaseLayer):
     (PyTorch's convention). Shapes: any (N, ...) -> the same; the dtype is kept.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        inside = (x > -3) & (x < 3)
+        return np.clip(x + 3, 0, 6) / 6, inside
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._inside = (x > -3) & (x < 3)
-        return np.clip(x + 3, 0, 6) / 6
-
-    def backward(self, grad: Array) -> Array:
-        return np.where(self._inside, grad / 6, 0)
+    def backward_pass(self, grad: Array, inside: Any) -> Array:
+        return np.where(inside, grad / 6, 0)

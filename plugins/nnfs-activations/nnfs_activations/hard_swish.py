@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseLayer
@@ -17,14 +19,9 @@ class HardSwish(BaseLayer):
     Shapes: any (N, ...) -> the same; the dtype is kept.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        return x * np.clip(x + 3, 0, 6) / 6, x
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._x = x
-        return x * np.clip(x + 3, 0, 6) / 6
-
-    def backward(self, grad: Array) -> Array:
-        x = self._x
+    def backward_pass(self, grad: Array, x: Any) -> Array:
         slope = np.where(x >= 3, 1, x / 3 + 0.5)
         return np.where(x <= -3, 0, grad * slope)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from nnfs_activations._checks import check_real
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_number
 
 __all__ = ["HardTanh"]
 
@@ -24,16 +26,16 @@ class HardTanh(BaseLayer):
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
         super().__init__()
-        self.min_val = check_real("HardTanh", "min_val", min_val)
-        self.max_val = check_real("HardTanh", "max_val", max_val)
+        self.min_val = check_number("HardTanh", "min_val", min_val)
+        self.max_val = check_number("HardTanh", "max_val", max_val)
         if not self.min_val < self.max_val:
             raise ValueError(
                 f"HardTanh: min_val must be less than max_val, got min_val={min_val!r} and max_val={max_val!r}"
             )
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._inside = (x > self.min_val) & (x < self.max_val)
-        return np.clip(x, self.min_val, self.max_val)
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        inside = (x > self.min_val) & (x < self.max_val)
+        return np.clip(x, self.min_val, self.max_val), inside
 
-    def backward(self, grad: Array) -> Array:
-        return grad * self._inside
+    def backward_pass(self, grad: Array, inside: Any) -> Array:
+        return grad * inside

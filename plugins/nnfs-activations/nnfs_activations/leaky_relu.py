@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from nnfs_activations._checks import check_real
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_number
 
 __all__ = ["LeakyReLU"]
 
@@ -24,11 +26,11 @@ class LeakyReLU(BaseLayer):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = check_real("LeakyReLU", "negative_slope", negative_slope)
+        self.negative_slope = check_number("LeakyReLU", "negative_slope", negative_slope)
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._positive = x > 0
-        return np.where(self._positive, x, x * self.negative_slope)
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        positive = x > 0
+        return np.where(positive, x, x * self.negative_slope), positive
 
-    def backward(self, grad: Array) -> Array:
-        return np.where(self._positive, grad, grad * self.negative_slope)
+    def backward_pass(self, grad: Array, positive: Any) -> Array:
+        return np.where(positive, grad, grad * self.negative_slope)

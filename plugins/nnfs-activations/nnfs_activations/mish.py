@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnfs_activations._stable import sigmoid_and_softplus
@@ -17,15 +19,11 @@ class Mish(BaseLayer):
     Shapes: any (N, ...) -> the same; the dtype is kept.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        sigmoid, softplus = sigmoid_and_softplus(x)
+        t = np.tanh(softplus)
+        return x * t, (x, sigmoid, t)
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._x = x
-        self._sigmoid, softplus = sigmoid_and_softplus(x)
-        self._tanh = np.tanh(softplus)
-        return x * self._tanh
-
-    def backward(self, grad: Array) -> Array:
-        t = self._tanh
-        return grad * (t + self._x * self._sigmoid * (1.0 - t * t))
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        x, sigmoid, t = cache
+        return grad * (t + x * sigmoid * (1.0 - t * t))

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_activations._checks import check_int, check_real
 from nnfs_core.errors import ShapeError
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_int, check_number
 
 __all__ = ["PReLU"]
 
@@ -34,7 +34,7 @@ class PReLU(BaseLayer):
     def __init__(self, num_parameters: int = 1, init: float = 0.25) -> None:
         super().__init__()
         self.num_parameters = check_int("PReLU", "num_parameters", num_parameters, minimum=1)
-        self.init = check_real("PReLU", "init", init)
+        self.init = check_number("PReLU", "init", init)
 
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         super().build(input_shape, rng=rng, dtype=dtype)
@@ -54,18 +54,17 @@ class PReLU(BaseLayer):
             return weight.reshape((1,) * ndim)
         return weight.reshape((1, -1) + (1,) * (ndim - 2))
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         if self.num_parameters > 1 and (x.ndim < 2 or x.shape[1] != self.num_parameters):
             raise ShapeError(
                 f"PReLU with num_parameters={self.num_parameters} expects input (N, {self.num_parameters}, ...), "
                 f"got an array of shape {x.shape}"
             )
-        self._x = x
-        self._positive = x > 0
-        return np.where(self._positive, x, x * self._slope(x.ndim))
+        positive = x > 0
+        return np.where(positive, x, x * self._slope(x.ndim)), (x, positive)
 
-    def backward(self, grad: Array) -> Array:
-        x, positive = self._x, self._positive
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        x, positive = cache
         negative_part = np.where(positive, 0, grad * x)
         axes = tuple(axis for axis in range(x.ndim) if self.num_parameters == 1 or axis != 1)
         self.grads["weight"][...] = negative_part.sum(axis=axes).reshape(self.num_parameters)

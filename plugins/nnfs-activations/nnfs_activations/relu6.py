@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseLayer
@@ -16,12 +18,9 @@ class ReLU6(BaseLayer):
     convention). Shapes: any (N, ...) -> the same; the dtype is kept.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        inside = (x > 0) & (x < 6)
+        return np.clip(x, 0, 6), inside
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._inside = (x > 0) & (x < 6)
-        return np.clip(x, 0, 6)
-
-    def backward(self, grad: Array) -> Array:
-        return grad * self._inside
+    def backward_pass(self, grad: Array, inside: Any) -> Array:
+        return grad * inside

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseLayer
@@ -21,13 +23,11 @@ class SELU(BaseLayer):
     Shapes: any (N, ...) -> the same; the dtype is kept.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        positive = x > 0
+        negative = np.minimum(x, 0)
+        return np.where(positive, _SCALE * x, (_SCALE * _ALPHA) * np.expm1(negative)), (positive, negative)
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._positive = x > 0
-        self._negative = np.minimum(x, 0)
-        return np.where(self._positive, _SCALE * x, (_SCALE * _ALPHA) * np.expm1(self._negative))
-
-    def backward(self, grad: Array) -> Array:
-        return grad * np.where(self._positive, _SCALE, (_SCALE * _ALPHA) * np.exp(self._negative))
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        positive, negative = cache
+        return grad * np.where(positive, _SCALE, (_SCALE * _ALPHA) * np.exp(negative))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from nnfs_activations._stable import sigmoid
+from typing import Any
+
 from nnfs_core.protocols import Array, BaseLayer
 
 __all__ = ["Sigmoid"]
@@ -11,17 +12,13 @@ __all__ = ["Sigmoid"]
 class Sigmoid(BaseLayer):
     """y = 1 / (1 + exp(-x)), as ``torch.nn.Sigmoid``, evaluated without overflow for any x.
 
-    dy/dx = y (1 - y), from the cached output.
+    dy/dx = y (1 - y), from the output (the cache). Both passes are kernels of the network's ``ops``.
     Shapes: any (N, ...) -> the same; the dtype is kept.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        y = self.ops.sigmoid(x)
+        return y, y
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._y = sigmoid(x)
-        return self._y
-
-    def backward(self, grad: Array) -> Array:
-        y = self._y
-        return grad * (y * (1.0 - y))
+    def backward_pass(self, grad: Array, y: Any) -> Array:
+        return self.ops.sigmoid_backward(grad, y)

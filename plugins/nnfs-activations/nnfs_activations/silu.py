@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from nnfs_activations._stable import sigmoid
+from typing import Any
+
 from nnfs_core.protocols import Array, BaseLayer
 
 __all__ = ["SiLU"]
@@ -15,14 +16,10 @@ class SiLU(BaseLayer):
     Shapes: any (N, ...) -> the same; the dtype is kept.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        s = self.ops.sigmoid(x)
+        return x * s, (x, s)
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._x = x
-        self._sigmoid = sigmoid(x)
-        return x * self._sigmoid
-
-    def backward(self, grad: Array) -> Array:
-        s = self._sigmoid
-        return grad * (s * (1.0 + self._x * (1.0 - s)))
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        x, s = cache
+        return grad * (s * (1.0 + x * (1.0 - s)))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from nnfs_activations._checks import check_real
 from nnfs_activations._stable import sigmoid_and_softplus
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_number, check_positive
 
 __all__ = ["Softplus"]
 
@@ -29,14 +31,15 @@ class Softplus(BaseLayer):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta = check_real("Softplus", "beta", beta, positive=True)
-        self.threshold = check_real("Softplus", "threshold", threshold)
+        self.beta = check_positive("Softplus", "beta", beta)
+        self.threshold = check_number("Softplus", "threshold", threshold)
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         z = x * self.beta
-        self._linear = z > self.threshold
-        self._sigmoid, softplus = sigmoid_and_softplus(z)
-        return np.where(self._linear, x, softplus / self.beta)
+        linear = z > self.threshold
+        sigmoid, softplus = sigmoid_and_softplus(z)
+        return np.where(linear, x, softplus / self.beta), (linear, sigmoid)
 
-    def backward(self, grad: Array) -> Array:
-        return np.where(self._linear, grad, grad * self._sigmoid)
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        linear, sigmoid = cache
+        return np.where(linear, grad, grad * sigmoid)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
 from nnfs_core.protocols import Array, BaseLayer
 
@@ -12,17 +12,13 @@ __all__ = ["Tanh"]
 class Tanh(BaseLayer):
     """y = tanh(x), as ``torch.nn.Tanh``.
 
-    dy/dx = 1 - y^2, from the cached output.
+    dy/dx = 1 - y^2, from the output (the cache). Both passes are kernels of the network's ``ops``.
     Shapes: any (N, ...) -> the same; the dtype is kept.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        y = self.ops.tanh(x)
+        return y, y
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
-        self._y = np.tanh(x)
-        return self._y
-
-    def backward(self, grad: Array) -> Array:
-        y = self._y
-        return grad * (1.0 - y * y)
+    def backward_pass(self, grad: Array, y: Any) -> Array:
+        return self.ops.tanh_backward(grad, y)

@@ -110,7 +110,9 @@ def test_dense_style_config_dict():
     ("name", "config", "error", "words"),
     [
         ("leaky_relu", {"negative_slope": "0.2"}, TypeError, ("LeakyReLU", "negative_slope")),
-        ("leaky_relu", {"negative_slope": float("nan")}, ValueError, ("LeakyReLU", "negative_slope")),
+        # NaN is not a number (nnfs_core.validation: TypeError), an infinity is out of range (ValueError)
+        ("leaky_relu", {"negative_slope": float("nan")}, TypeError, ("LeakyReLU", "negative_slope")),
+        ("elu", {"alpha": float("-inf")}, ValueError, ("ELU", "alpha", "finite")),
         ("prelu", {"num_parameters": 0}, ValueError, ("PReLU", "num_parameters")),
         ("prelu", {"num_parameters": 2.0}, TypeError, ("PReLU", "num_parameters")),
         ("prelu", {"init": None}, TypeError, ("PReLU", "init")),
