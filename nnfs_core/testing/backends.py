@@ -1,8 +1,8 @@
 """Testing components on every compute backend: make the CPU backend's threaded paths run on small arrays.
 
-The CPU backend (:mod:`nnfs_core.ops.cpu_ops`) splits a pass over threads only while a network holding a
+The CPU backend (`nnfs_core.ops.cpu_ops`) splits a pass over threads only while a network holding a
 ``parallel`` layer runs and only when the pass is large (about a million elements), so a test on a small
-batch would only ever exercise its single-threaded path. :func:`forced_split` makes it split everything.
+batch would only ever exercise its single-threaded path. `forced_split` makes it split everything.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ def forced_split(threads: int = 2) -> Iterator[None]:
 
     This is what it does for large batches inside a network holding a ``parallel`` layer, here whatever
     the size of the arrays, so that a test can compare the backends' threaded paths with the ``numpy``
-    reference::
+    reference:
 
-        with forced_split():
-            y_cpu = layer_on_cpu.forward(x)
+    ```python
+    with forced_split():
+        y_cpu = layer_on_cpu.forward(x)
+    ```
 
     Process-wide and not thread-safe: for tests only. Where the backend cannot hold the BLAS (no
     threadpoolctl, or a BLAS other than OpenBLAS with its own threads) nothing is split and the block runs

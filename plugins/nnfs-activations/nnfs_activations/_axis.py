@@ -17,7 +17,7 @@ class AlongAxis(BaseLayer):
     """A layer normalising along one axis of the batch; ``axis`` is PyTorch's ``dim`` (-1, the last, by default).
 
     The axis counts the batch axis: for samples shaped ``input_shape`` it must lie in ``[-ndim, ndim)``
-    with ``ndim = len(input_shape) + 1``, or :meth:`build` raises :class:`~nnfs_core.errors.ShapeError`.
+    with ``ndim = len(input_shape) + 1``, or `build` raises `nnfs_core.errors.ShapeError`.
     """
 
     def __init__(self, axis: int = -1) -> None:
