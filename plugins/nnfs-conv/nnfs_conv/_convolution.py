@@ -132,7 +132,6 @@ class ConvolutionBase(BaseLayer):
             self.params["bias"] = init((out_channels,), rng=rng, dtype=self.dtype, fan_in=fan_in)
         self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
         self._workspace = Workspace()
-        self._inputs: Array | None = None
         self.output_shape = (out_channels, self._out[1]) if self._one_d else (out_channels, *self._out)
         return self.output_shape
 
@@ -161,19 +160,18 @@ class ConvolutionBase(BaseLayer):
         weight = self.params["weight"]
         return weight.reshape(self._groups, weight.shape[0] // self._groups, -1)
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Array]:
+        """y for the batch x, and the padded input (a new array, owned by this call) that backward reads."""
         check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
         batch, channels = x.shape[0], x.shape[1]
         y = np.empty((batch, self.params["weight"].shape[0], *self._out), dtype=self.dtype)
+        if self._same_width:
+            padded = pad_rows(x.reshape(batch, channels, *self._size), self._sides[0], self._sides[1], self._guard)
+        else:
+            padded = pad(x.reshape(batch, channels, *self._size), self._sides, self.padding_mode)
         with self._workspace.borrow() as workspace:
-            if self._same_width:
-                padded = pad_rows(x.reshape(batch, channels, *self._size), self._sides[0], self._sides[1],
-                                  self._guard, workspace)
-            else:
-                padded = pad(x.reshape(batch, channels, *self._size), self._sides, self.padding_mode, workspace)
             self._over_batch(workspace, batch, partial(self._forward_piece, padded, y))
-        self._inputs = padded
-        return y.reshape(*y.shape[:2], self._out[1]) if self._one_d else y
+        return (y.reshape(*y.shape[:2], self._out[1]) if self._one_d else y), padded
 
     def _forward_piece(self, padded: Array, y: Array, scratch: Workspace, start: int, stop: int) -> None:
         """y[start:stop] = weight @ im2col(padded[start:stop]) + bias, through ``scratch``'s buffers."""
@@ -234,11 +232,7 @@ class ConvolutionBase(BaseLayer):
         buffer = workspace.buffer("cols", (rows * batch * self._out[0] * widest,), self.dtype)
         return buffer[:rows * batch * self._out[0] * width].reshape(self._groups, rows // self._groups, -1)
 
-    def backward(self, grad: Array) -> Array:
-        padded = self._inputs
-        if padded is None:
-            raise RuntimeError(f"{type(self).__name__}.backward needs a forward first (one backward per forward)")
-        self._inputs = None
+    def backward_pass(self, grad: Array, padded: Array) -> Array:
         batch, out_channels = grad.shape[0], grad.shape[1]
         grad = grad.reshape(batch, out_channels, *self._out)
         channels = built_shape(self)[0]

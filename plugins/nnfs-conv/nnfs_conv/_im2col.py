@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from nnfs_conv._workspace import Workspace
 from nnfs_core.protocols import Array
 
 __all__ = ["window_view", "im2col", "col2im", "col2im_rows", "offset_slices", "pad", "unpad", "weight_gradient",
@@ -100,20 +99,24 @@ def col2im_rows(cols: Array, kernel: Pair, dilation: Pair, rows: int, pitch: int
     return grad
 
 
-def pad(x: Array, sides: tuple[int, int, int, int], mode: str, workspace: Workspace, value: float = 0.0) -> Array:
+def pad(x: Array, sides: tuple[int, int, int, int], mode: str, value: float = 0.0) -> Array:
     """x (N, C, H, W) padded by (top, bottom, left, right) in PyTorch's ``mode`` ("zeros" pads with ``value``).
 
-    Constant padding writes into the workspace's "padded" array, whose border keeps ``value`` from the
-    batch before: only the inside is copied.
+    Always a new array (or x itself when nothing is padded), owned by the caller: it may be kept for backward.
     """
     top, bottom, left, right = sides
     if not any(sides):
         return x
     if mode in NUMPY_MODES:
         return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), mode=NUMPY_MODES[mode])  # type: ignore[call-overload]
-    shape = (x.shape[0], x.shape[1], x.shape[2] + top + bottom, x.shape[3] + left + right)
-    padded = workspace.array("padded", shape, x.dtype, fill=value)
-    padded[:, :, top:top + x.shape[2], left:left + x.shape[3]] = x
+    height, width = x.shape[2], x.shape[3]
+    padded = np.empty((x.shape[0], x.shape[1], height + top + bottom, width + left + right), dtype=x.dtype)
+    # Only the border is filled: the inside is overwritten by x at once.
+    padded[:, :, :top] = value
+    padded[:, :, top + height:] = value
+    padded[:, :, top:top + height, :left] = value
+    padded[:, :, top:top + height, left + width:] = value
+    padded[:, :, top:top + height, left:left + width] = x
     return padded
 
 
@@ -156,16 +159,20 @@ def _fold(grad: Array, axis: int, before: int, after: int, size: int, mode: str)
 # runs - without the wider products that ``col2im_rows`` needs.
 
 
-def pad_rows(x: Array, top: int, bottom: int, guard: int, workspace: Workspace) -> Array:
+def pad_rows(x: Array, top: int, bottom: int, guard: int) -> Array:
     """x (N, C, H, W) with ``top``/``bottom`` zero rows, flattened, with ``guard`` spare zeros at both ends.
 
-    Returns the flat array (N C (H + top + bottom) W + 2 guard); only the inside is copied from one batch
-    to the next (the borders and guards keep their zeros).
+    Returns a new flat array (N C (H + top + bottom) W + 2 guard), owned by the caller.
     """
     batch, channels, height, width = x.shape
     padded_height = height + top + bottom
-    flat = workspace.array("rows_padded", (batch * channels * padded_height * width + 2 * guard,), x.dtype, fill=0.0)
-    inside = flat[guard:guard + batch * channels * padded_height * width].reshape(batch, channels, padded_height, width)
+    size = batch * channels * padded_height * width
+    flat = np.empty((size + 2 * guard,), dtype=x.dtype)
+    flat[:guard] = 0
+    flat[guard + size:] = 0
+    inside = flat[guard:guard + size].reshape(batch, channels, padded_height, width)
+    inside[:, :, :top] = 0
+    inside[:, :, top + height:] = 0
     inside[:, :, top:top + height] = x
     return flat
 

@@ -47,13 +47,13 @@ class PadBase(BaseLayer):
         self.output_shape = self._out_shape
         return self.output_shape
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, None]:
         check_batch(type(self).__name__, x.shape, self.input_shape, "(C, H, W)")
         y = np.full((x.shape[0], *self._out_shape), self._value, dtype=self.dtype)
         y[:, :, self._rows[1], self._columns[1]] = x[:, :, self._rows[0], self._columns[0]]
-        return y
+        return y, None
 
-    def backward(self, grad: Array) -> Array:
+    def backward_pass(self, grad: Array, cache: None) -> Array:
         inner = grad[:, :, self._rows[1], self._columns[1]]
         if inner.shape[1:] == self.input_shape:
             return np.array(inner, dtype=self.dtype, copy=True)

@@ -24,6 +24,7 @@ from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank, pool
 from nnfs_conv._im2col import offset_slices, pad
 from nnfs_conv._workspace import Workspace
 from nnfs_core import parallel
+from nnfs_core.errors import ShapeError
 from nnfs_core.protocols import Array, BaseLayer
 
 __all__ = ["PoolBase"]
@@ -95,47 +96,57 @@ class PoolBase(BaseLayer):
                 rows, columns = offset_slices(i, j, self._stride, self._dilation, self._out)
                 yield i * self._kernel[1] + j, array[:, :, rows, columns]
 
-    def _pool(self, padded: Array, workspace: Workspace, out: Array) -> None:
-        """Pool ``padded`` (a run of samples) into ``out``, keeping what backward needs in ``workspace``."""
+    def _pool(self, padded: Array, workspace: Workspace, out: Array, saved: Array | None) -> None:
+        """Pool ``padded`` (a run of samples) into ``out``, and what backward needs into ``saved``."""
         raise NotImplementedError
 
-    def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace) -> None:
+    def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace, saved: Array | None) -> None:
         raise NotImplementedError
+
+    def _saved(self, shape: tuple[int, ...]) -> Array | None:
+        """A new array for what backward needs of a forward whose output has ``shape`` (None: nothing)."""
+        return None
 
     def _over_batch(self, workspace: Workspace, batch: int, work: Callable[[Workspace, int, int], None]) -> None:
         """``work(scratch, start, stop)`` on one run of samples per thread; the same runs for the same batch."""
         parallel.run([partial(work, workspace.child(index), start, stop)
                       for index, (start, stop) in enumerate(parallel.split(batch))])
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Array | None]:
+        """The pooled batch, and what backward needs (a new array owned by this call, or None)."""
         check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
         batch, channels = x.shape[0], x.shape[1]
         y = np.empty((batch, channels, *self._out), dtype=self.dtype)
+        saved = self._saved(y.shape)
+        padded = pad(x.reshape(batch, channels, *self._size), self._sides, "zeros", value=self._fill)
         with self._workspace.borrow() as workspace:
-            padded = pad(x.reshape(batch, channels, *self._size), self._sides, "zeros", workspace, value=self._fill)
             self._over_batch(workspace, batch, lambda scratch, start, stop: self._pool(
-                padded[start:stop], scratch, y[start:stop]))
-        self._pooled = batch
-        return y.reshape(batch, channels, self._out[1]) if self._one_d else y
+                padded[start:stop], scratch, y[start:stop], None if saved is None else saved[start:stop]))
+        return (y.reshape(batch, channels, self._out[1]) if self._one_d else y), saved
 
-    def backward(self, grad: Array) -> Array:
+    def backward_pass(self, grad: Array, saved: Array | None) -> Array:
         batch, channels = grad.shape[0], grad.shape[1]
-        if getattr(self, "_pooled", None) != batch:
-            raise RuntimeError(f"{type(self).__name__}.backward needs a forward on a batch of {batch} first")
+        if saved is not None and len(saved) != batch:
+            raise ShapeError(f"{type(self).__name__}.backward_pass got a gradient for {batch} samples from a forward "
+                             f"of {len(saved)}")
         grad = grad.reshape(batch, channels, *self._out)
         top, bottom, left, right = self._sides
         grad_x = np.empty((batch, channels, *self._size), dtype=self.dtype)
+
+        def part(values: Array | None, start: int, stop: int) -> Array | None:
+            return None if values is None else values[start:stop]
+
         with self._workspace.borrow() as workspace:
             if self._tiles:  # every input element is in exactly one window: write the result directly
                 self._over_batch(workspace, batch, lambda scratch, start, stop: self._unpool(
-                    grad[start:stop], grad_x[start:stop], scratch))
+                    grad[start:stop], grad_x[start:stop], scratch, part(saved, start, stop)))
             else:
                 shape = (batch, channels, self._size[0] + top + bottom, self._size[1] + left + right)
                 grad_padded = workspace.array("grad_padded", shape, self.dtype)
 
                 def piece(scratch: Workspace, start: int, stop: int) -> None:
                     grad_padded[start:stop].fill(0)
-                    self._unpool(grad[start:stop], grad_padded[start:stop], scratch)
+                    self._unpool(grad[start:stop], grad_padded[start:stop], scratch, part(saved, start, stop))
                     grad_x[start:stop] = grad_padded[start:stop, :, top:top + self._size[0], left:left + self._size[1]]
 
                 self._over_batch(workspace, batch, piece)

@@ -59,9 +59,9 @@ class AdaptiveAvgPool2D(BaseLayer):
         self.output_shape = (channels, *out)
         return self.output_shape
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, None]:
         check_batch(type(self).__name__, x.shape, self.input_shape, "(C, H, W)")
-        return apply(x, self._rows, self._columns)
+        return apply(x, self._rows, self._columns), None
 
-    def backward(self, grad: Array) -> Array:
+    def backward_pass(self, grad: Array, cache: None) -> Array:
         return adjoint(grad, self._rows, self._columns)

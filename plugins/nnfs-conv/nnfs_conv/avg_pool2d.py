@@ -64,7 +64,7 @@ class AvgPool2D(PoolBase):
             return end - start
         return np.minimum(end, size) - np.maximum(start, 0)
 
-    def _pool(self, padded: Array, workspace: Workspace, out: Array) -> None:
+    def _pool(self, padded: Array, workspace: Workspace, out: Array, saved: Array | None) -> None:
         offsets = self._offsets(padded)
         total = out
         np.copyto(total, next(offsets)[1])
@@ -72,7 +72,7 @@ class AvgPool2D(PoolBase):
             total += window
         total *= self._scale
 
-    def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace) -> None:
+    def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace, saved: Array | None) -> None:
         share = workspace.array("share", grad.shape, self.dtype)
         np.multiply(grad, self._scale, out=share)
         for _, target in self._offsets(grad_padded):

@@ -98,7 +98,6 @@ class ConvTranspose2D(BaseLayer):
             self.params["bias"] = init((self.out_channels,), rng=rng, dtype=self.dtype, fan_in=fan_in)
         self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
         self._workspace = Workspace()
-        self._x_t: Array | None = None
         self.output_shape = (self.out_channels, *self._out)
         return self.output_shape
 
@@ -120,13 +119,14 @@ class ConvTranspose2D(BaseLayer):
         weight = self.params["weight"]
         return weight.reshape(self.groups, weight.shape[0] // self.groups, -1)
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Array]:
+        """y for the batch x, and x as (C, N, H, W) (a new array, owned by this call) that backward reads."""
         check_batch(type(self).__name__, x.shape, self.input_shape, "(C, H, W)")
         batch, weight = x.shape[0], self._weight3()
         y = np.empty((batch, self.out_channels, *self._out), dtype=self.dtype)
+        x_t = np.empty((x.shape[1], batch, *self._size), self.dtype)
+        np.copyto(x_t, x.transpose(1, 0, 2, 3))
         with self._workspace.borrow() as workspace:
-            x_t = workspace.array("x_t", (x.shape[1], batch, *self._size), self.dtype)
-            np.copyto(x_t, x.transpose(1, 0, 2, 3))
             x3 = x_t.reshape(self.groups, weight.shape[1], -1)
             cols = workspace.array("cols", (self.groups, weight.shape[2], x3.shape[2]), self.dtype)
             parallel.matmul(weight.transpose(0, 2, 1), x3, out=cols)
@@ -138,18 +138,14 @@ class ConvTranspose2D(BaseLayer):
                 np.add(window, self.params["bias"][:, None, None], out=y)
             else:
                 np.copyto(y, window)
-        self._x_t = x_t
-        return y
+        return y, x_t
 
-    def backward(self, grad: Array) -> Array:
-        x_t = self._x_t
-        if x_t is None:
-            raise RuntimeError(f"{type(self).__name__}.backward needs a forward first")
+    def backward_pass(self, grad: Array, x_t: Array) -> Array:
         batch, weight = grad.shape[0], self._weight3()
         top, left = self._padding
         sides = (top, self._full[0] - top - self._out[0], left, self._full[1] - left - self._out[1])
         with self._workspace.borrow() as workspace:
-            padded = pad(np.asarray(grad, dtype=self.dtype), sides, "zeros", workspace)
+            padded = pad(np.asarray(grad, dtype=self.dtype), sides, "zeros")
             cols = workspace.array("cols", (self.groups, weight.shape[2], batch * self._size[0] * self._size[1]),
                                    self.dtype)
             im2col(padded, self._kernel, self._stride, self._dilation, self._size, cols)

@@ -27,12 +27,12 @@ class GlobalAvgPool2D(BaseLayer):
         self.output_shape = (channels,)
         return self.output_shape
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, None]:
         check_batch(type(self).__name__, x.shape, self.input_shape, "(C, H, W)")
         total = x.reshape(x.shape[0], x.shape[1], -1).sum(axis=-1, dtype=self.dtype)
         total *= self._scale
-        return total
+        return total, None
 
-    def backward(self, grad: Array) -> Array:
+    def backward_pass(self, grad: Array, cache: None) -> Array:
         share = np.asarray(grad, dtype=self.dtype) * self._scale
         return np.broadcast_to(share[:, :, None, None], (grad.shape[0], *built_shape(self))).copy()

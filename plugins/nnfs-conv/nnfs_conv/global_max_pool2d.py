@@ -26,14 +26,15 @@ class GlobalMaxPool2D(BaseLayer):
         self.output_shape = (shape[0],)
         return self.output_shape
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Array]:
+        """y, and each map's argmax (N, C, 1) for backward."""
         check_batch(type(self).__name__, x.shape, self.input_shape, "(C, H, W)")
         flat = x.reshape(x.shape[0], x.shape[1], -1)
-        self._argmax = flat.argmax(axis=-1)[:, :, None]
-        return np.take_along_axis(flat, self._argmax, axis=-1)[:, :, 0].astype(self.dtype, copy=False)
+        argmax = flat.argmax(axis=-1)[:, :, None]
+        return np.take_along_axis(flat, argmax, axis=-1)[:, :, 0].astype(self.dtype, copy=False), argmax
 
-    def backward(self, grad: Array) -> Array:
+    def backward_pass(self, grad: Array, argmax: Array) -> Array:
         batch, channels = grad.shape
         grad_x = np.zeros((batch, channels, built_shape(self)[1] * built_shape(self)[2]), dtype=self.dtype)
-        np.put_along_axis(grad_x, self._argmax, grad[:, :, None], axis=-1)
+        np.put_along_axis(grad_x, argmax, grad[:, :, None], axis=-1)
         return grad_x.reshape(batch, *built_shape(self))

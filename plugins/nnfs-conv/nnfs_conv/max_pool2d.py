@@ -43,12 +43,15 @@ class MaxPool2D(PoolBase):
         super().__init__()
         self._store_geometry(kernel_size, stride, padding, dilation, ceil_mode)
 
-    def _pool(self, padded: Array, workspace: Workspace, out: Array) -> None:
+    def _saved(self, shape: tuple[int, ...]) -> Array:
+        return np.empty(shape, np.min_scalar_type(self._kernel[0] * self._kernel[1] - 1))
+
+    def _pool(self, padded: Array, workspace: Workspace, out: Array, saved: Array | None) -> None:
         offsets = self._offsets(padded)
-        best = out
+        best, argmax = out, saved
+        assert argmax is not None  # _saved made it
+        index_type = argmax.dtype
         np.copyto(best, next(offsets)[1])
-        index_type = np.min_scalar_type(self._kernel[0] * self._kernel[1] - 1)
-        argmax = workspace.array("argmax", best.shape, index_type)
         argmax.fill(0)
         greater = workspace.array("mask", best.shape, np.bool_)
         candidate = workspace.array("candidate", best.shape, index_type)
@@ -61,9 +64,10 @@ class MaxPool2D(PoolBase):
             np.multiply(greater, index_type.type(index), out=candidate)
             np.maximum(argmax, candidate, out=argmax)
 
-    def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace) -> None:
+    def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace, saved: Array | None) -> None:
         chosen = workspace.array("mask", grad.shape, np.bool_)
-        argmax = workspace.array("argmax", grad.shape, np.min_scalar_type(self._kernel[0] * self._kernel[1] - 1))
+        argmax = saved
+        assert argmax is not None  # _saved made it
         scratch = None if self._disjoint else workspace.array("scratch", grad.shape, self.dtype)
         for index, target in self._offsets(grad_padded):
             np.equal(argmax, index, out=chosen)

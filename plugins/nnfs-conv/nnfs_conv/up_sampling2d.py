@@ -108,13 +108,13 @@ class UpSampling2D(BaseLayer):
         self.output_shape = (channels, *out)
         return self.output_shape
 
-    def forward(self, x: Array, *, training: bool = False) -> Array:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, None]:
         check_batch(type(self).__name__, x.shape, self.input_shape, "(C, H, W)")
         if self.mode == "bilinear":
-            return apply(x, *self._matrices)
-        return x.take(self._index[0], axis=2).take(self._index[1], axis=3)
+            return apply(x, *self._matrices), None
+        return x.take(self._index[0], axis=2).take(self._index[1], axis=3), None
 
-    def backward(self, grad: Array) -> Array:
+    def backward_pass(self, grad: Array, cache: None) -> Array:
         if self.mode == "bilinear":
             return adjoint(grad, *self._matrices)
         grad = np.asarray(grad, dtype=self.dtype)
