@@ -15,12 +15,14 @@ from nnfs_core.errors import ConfigError
 def add_parsers(commands: Any) -> None:
     summary = commands.add_parser("summary", help="layers, output shapes and parameter counts of a model or config")
     summary.add_argument("source", help="a saved model (.nnfs) or a TOML config")
+    _trust_argument(summary)
     summary.set_defaults(run=run_summary)
 
     evaluate = commands.add_parser("evaluate", help="loss, metrics and confusion matrix of a saved model")
     evaluate.add_argument("model", help="a saved model (.nnfs)")
     evaluate.add_argument("--dataset", required=True, help="a registered dataset (see `nnfs datasets`)")
     evaluate.add_argument("--split", choices=("train", "test"), default="test")
+    _trust_argument(evaluate)
     evaluate.set_defaults(run=run_evaluate)
 
     predict = commands.add_parser("predict", help="outputs of a saved model for inputs in a .npy file")
@@ -28,15 +30,22 @@ def add_parsers(commands: Any) -> None:
     predict.add_argument("inputs", help="a .npy array of samples, batch first")
     predict.add_argument("--output", help="write the outputs to this .npy file (default: print them)")
     predict.add_argument("--classes", action="store_true", help="print the arg-max class of each output")
+    _trust_argument(predict)
     predict.set_defaults(run=run_predict)
 
 
-def _load_model(path: str) -> Any:
+def _trust_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--trust-file", action="store_true",
+                        help="load the model without the load budget (a file you trust; see docs/file-format.md)")
+
+
+def _load_model(path: str, trust_file: bool = False) -> Any:
     from nnfs_core.network import Network
+    from nnfs_core.persistence import DEFAULT_LIMITS, LoadLimits
 
     if not Path(path).is_file():
         raise ConfigError(f"no model file at {path}; train one with `nnfs train` (it saves runs/<name>/model.nnfs)")
-    return Network.load(path)
+    return Network.load(path, limits=LoadLimits(check_architecture=False) if trust_file else DEFAULT_LIMITS)
 
 
 def run_summary(args: argparse.Namespace) -> int:
@@ -50,7 +59,7 @@ def run_summary(args: argparse.Namespace) -> int:
             name, options = config.dataset_name_and_options()
             network.build(load(name, **options).train.x.shape[1:])
     else:
-        network = _load_model(args.source)
+        network = _load_model(args.source, args.trust_file)
     print(network.summary())
     return 0
 
@@ -65,7 +74,7 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int) ->
 def run_evaluate(args: argparse.Namespace) -> int:
     from nnfs_core.datasets import load
 
-    network = _load_model(args.model)
+    network = _load_model(args.model, args.trust_file)
     split = getattr(load(args.dataset), args.split)
     scores = network.evaluate(split.x, split.y)
     print(table([[key, f"{value:.4f}"] for key, value in scores.items()], ["metric", args.split]))
@@ -79,7 +88,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    network = _load_model(args.model)
+    network = _load_model(args.model, args.trust_file)
     try:
         inputs = np.load(args.inputs, allow_pickle=False)
     except (OSError, ValueError) as error:

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from nnfs_core import Network, registry
 from nnfs_core.callbacks.model_checkpoint import ModelCheckpoint
 from nnfs_core.errors import ModelFormatError
-from nnfs_core.persistence import MissingComponentError, save_checkpoint
+from nnfs_core.persistence import DEFAULT_LIMITS, MissingComponentError, save_checkpoint
 from nnfs_core.protocols import BaseOptimizer
 
 MAX_SECONDS = 0.5
@@ -335,17 +335,20 @@ def test_the_corpus_is_refused_quickly_and_cheaply(bases, tmp_path):
 
 
 def test_the_costliest_lie_within_the_build_budget_stays_small(bases, tmp_path):
-    """A Dense claiming the most outputs the build budget allows (2**18 values from 16 inputs) is built, then
-    refused because its weight does not match the file's; that is the most a lying architecture can cost."""
+    """A Dense claiming the most outputs the build budget allows (its weight, bias and their gradients,
+    2 x 17 values per output on 16 inputs, with the other layers within 2**18) is built, then refused
+    because its output does not match the header's; that is the most a lying architecture can cost."""
+    rest = 6 * 12 + 2 * 3 * 13  # BatchNorm(12) and Dense(12 -> 3), as the header declares them
+    widest = (DEFAULT_LIMITS.min_build_budget - rest) // (2 * 17)
     for base, itemsize in ((bases["model"], 4), (bases["checkpoint"], 8)):
-        data = with_header(base, lambda h: h["network"]["layers"][1].update(output_size=2**18 // 16))
+        data = with_header(base, lambda h: h["network"]["layers"][1].update(output_size=widest))
         tracemalloc.reset_peak()
         baseline = tracemalloc.get_traced_memory()[0]
-        assert "builds to output shape [16384]" in str(attempt(data, tmp_path))
+        assert f"builds to output shape [{widest}]" in str(attempt(data, tmp_path))
         peak = tracemalloc.get_traced_memory()[1] - baseline
-        assert 2**18 * itemsize < peak < 6 * 2**18 * itemsize  # weight, gradient and the initializer's draws
-        too_big = with_header(base, lambda h: h["network"]["layers"][1].update(output_size=2**18 // 16 + 1))
-        assert "could allocate more than 262144 values" in str(attempt(too_big, tmp_path))
+        assert 0.9 * 2**18 * itemsize < peak < 6 * 2**18 * itemsize  # weight, gradient and the initializer's draws
+        too_big = with_header(base, lambda h: h["network"]["layers"][1].update(output_size=widest + 1))
+        assert "more than the load budget of 262144" in str(attempt(too_big, tmp_path))
 
 
 def test_an_unknown_component_is_a_missing_component_error(bases, tmp_path):
@@ -470,3 +473,123 @@ test_byte_mutations_long = pytest.mark.slow(_fuzz_test(byte_mutations, SLOW_FUZZ
 test_header_mutations_long = pytest.mark.slow(_fuzz_test(header_mutations, SLOW_FUZZ))
 test_member_mutations_long = pytest.mark.slow(_fuzz_test(member_mutations, SLOW_FUZZ))
 test_zip_field_mutations_long = pytest.mark.slow(_fuzz_test(zip_field_mutations, SLOW_FUZZ))
+
+
+# -- the load budget: the shapes that once bypassed it ---------------------------------------------------------
+# Float-valued sizes, totals over many layers, arrays that no layer uses, and outputs far larger than the
+# network's parameters. Each generated file is checked against the guarantee of docs/file-format.md ("The
+# load budget"): with V = sum over the layer arrays of min(values, bytes on disk // 4),
+#   load:                  peak <= bytes of the file's arrays + 3 x itemsize x max(2**18, 256 V) + 1 MiB
+#   predict of one sample: peak <= 2 x itemsize x max(2**24, 256 V) + 1 MiB
+# and both stay within the CPU time of any other load.
+sizes = st.one_of(st.integers(1, 2**22), st.floats(1.0, 2.0**22), st.integers(1, 2**22).map(str))
+small = st.integers(1, 2**12)
+parameter_free = st.one_of(  # these load when within the budget, and then one sample is predicted
+    st.builds(lambda factor, mode: {"name": "up_sampling2d", "scale_factor": factor, "mode": mode},
+              st.one_of(st.floats(0.5, 5000.0), st.integers(1, 5000), st.tuples(st.floats(0.5, 3000.0), small)),
+              st.sampled_from(["nearest", "bilinear"])),
+    st.builds(lambda padding: {"name": "zero_pad2d", "padding": padding}, st.one_of(small, st.floats(0.0, 4096.0))),
+    st.builds(lambda size: {"name": "adaptive_avg_pool2d", "output_size": size}, st.one_of(small, sizes)),
+    st.sampled_from([{"name": "relu"}, {"name": "max_pool2d", "kernel_size": 2}]),
+)
+with_parameters = st.one_of(
+    st.builds(lambda size: {"name": "dense", "output_size": size}, sizes),
+    st.builds(lambda out, kernel, padding: {"name": "conv2d", "out_channels": out, "kernel_size": kernel,
+                                            "padding": padding}, sizes, st.integers(1, 64), small),
+    st.builds(lambda out, stride: {"name": "conv_transpose2d", "out_channels": out, "kernel_size": 2,
+                                   "stride": stride}, st.integers(1, 64), small),
+)
+budget_layers = st.one_of(parameter_free, parameter_free, with_parameters, st.just({"name": "flatten"}))
+
+
+def _parameter_free_base() -> bytes:
+    buffer = io.BytesIO()
+    net = Network(["relu"], input_shape=(1, 8, 8), seed=0).build()
+    path = pathlib.Path(MARKER.parent / "_fuzz_budget_base.nnfs")
+    try:
+        net.save(path)
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+        buffer.close()
+
+
+@st.composite
+def budget_bypasses(draw, base):
+    members = members_of(base)
+    header = json.loads(members[0][1])
+    layers = draw(st.lists(budget_layers, min_size=1, max_size=5))
+    if draw(st.booleans()):  # totals: one block repeated up to 100 times
+        layers = layers * draw(st.integers(2, 100))
+    header["network"].update(layers=layers, dtype=draw(st.sampled_from(["float32", "float64"])),
+                             input_shape=draw(st.sampled_from([[1, 8, 8], [3, 32, 32], [2, 4, 300]])))
+    header["layers"] = [{"output_shape": None, "trainable": True}] * len(layers)
+    header["components"] = []
+    extra = []
+    for index in range(draw(st.integers(0, 64))):  # arrays no layer uses: 4096 zero bytes, deflated
+        name = draw(st.sampled_from([f"layers.0.params.junk{index}", *[f"optimizer.junk{index}"] * 3]))
+        header["arrays"][name] = {"shape": [4096], "dtype": "uint8"}
+        extra.append((f"{name}.npy", npy("|u1", (4096,), bytes(4096))))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in [("header.json", json.dumps(header).encode()), *members[1:]]:
+            archive.writestr(name, content)
+        for name, content in extra:
+            archive.writestr(name, content, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def _guaranteed(data: bytes) -> tuple[int, int, int, int]:
+    """(array bytes, itemsize, held budget, per-sample budget) of the guarantee, computed from the file itself."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        header = json.loads(archive.read("header.json"))
+        stored, array_bytes = 0, 0
+        for name, spec in header["arrays"].items():
+            info = archive.getinfo(f"{name}.npy")
+            array_bytes += info.file_size
+            if name.startswith("layers."):
+                stored += min(int(np.prod(spec["shape"])), info.compress_size // 4)
+    limits = DEFAULT_LIMITS
+    return (array_bytes, np.dtype(header["network"]["dtype"]).itemsize,
+            max(limits.min_build_budget, limits.budget_per_stored_value * stored),
+            max(limits.min_sample_budget, limits.budget_per_stored_value * stored))
+
+
+def _predict_one(network) -> tuple[int, float]:
+    tracemalloc.reset_peak()
+    baseline = tracemalloc.get_traced_memory()[0]
+    start = time.process_time()
+    network.predict(np.zeros((1, *network.input_shape), network.dtype))
+    return tracemalloc.get_traced_memory()[1] - baseline, time.process_time() - start
+
+
+@pytest.fixture(scope="module")
+def budget_base():
+    return _parameter_free_base()
+
+
+def _budget_test(fuzz_settings):
+    @fuzz_settings
+    @given(data=st.data())
+    def check(budget_base, tmp_path, data):
+        file = data.draw(budget_bypasses(budget_base))
+        array_bytes, itemsize, held, sample = _guaranteed(file)
+        path = tmp_path / "fuzz.nnfs"
+        tracemalloc.reset_peak()
+        baseline = tracemalloc.get_traced_memory()[0]
+        error = attempt(file, tmp_path)
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+        assert peak <= array_bytes + 3 * itemsize * held + 2**20
+        if error is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                network = Network.load(path)
+            peak, seconds = _predict_one(network)
+            assert peak <= 2 * itemsize * sample + 2**20, f"one sample's predict allocated {peak / 2**20:.1f} MiB"
+            assert seconds < 4 * MAX_SECONDS
+
+    return check
+
+
+test_budget_bypasses = _budget_test(settings(FUZZ, max_examples=25))
+test_budget_bypasses_long = pytest.mark.slow(_budget_test(SLOW_FUZZ))

@@ -57,3 +57,19 @@ def test_missing_model_and_pickled_input_are_clear_errors(model, tmp_path, capsy
 def test_confusion_matrix_counts():
     counts = confusion_matrix(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3)
     np.testing.assert_array_equal(counts, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+
+
+def test_trust_file_loads_a_model_beyond_the_load_budget(tmp_path, capsys):
+    """A model the default load budget refuses: the commands say so, and load it with --trust-file."""
+    from nnfs_core.persistence import LoadBudgetWarning
+
+    net = Network([{"name": "up_sampling2d", "scale_factor": 520}], input_shape=(1, 8, 8), seed=0).build()
+    with pytest.warns(LoadBudgetWarning):
+        net.save(tmp_path / "big.nnfs")
+    np.save(tmp_path / "x.npy", np.ones((1, 1, 8, 8), np.float32))
+    for command in (["summary", str(tmp_path / "big.nnfs")],
+                    ["predict", str(tmp_path / "big.nnfs"), str(tmp_path / "x.npy"), "--output", str(tmp_path / "y")]):
+        assert main(command) == 2
+        assert "load budget" in capsys.readouterr().err
+        assert main([*command, "--trust-file"]) == 0
+    assert np.load(tmp_path / "y.npy").shape == (1, 1, 4160, 4160)

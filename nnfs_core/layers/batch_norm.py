@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,13 @@ class BatchNorm(BaseLayer):
         self.momentum = float(momentum)
         self.eps = float(eps)
         self.affine = bool(affine)
+
+    def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
+        """Per channel: weight, bias, their gradients, running mean and variance; a normalised copy per sample.
+
+        The load budget's declaration (``docs/writing-a-pack.md``, "Build cost").
+        """
+        return 6 * (input_shape[0] if input_shape else 1), math.prod(input_shape)
 
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         if len(input_shape) not in (1, 2, 3):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -51,6 +52,15 @@ class Dense(BaseLayer):
         self.weight_init = weight_init
         self.bias_init = bias_init
         self._activation: Any = None
+
+    def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
+        """Values build keeps (weight, bias and their gradients) and an activation's output per sample.
+
+        The load budget's declaration (``docs/writing-a-pack.md``, "Build cost").
+        """
+        held = 2 * self.output_size * (input_shape[-1] + self.use_bias) if input_shape else 0
+        rows = math.prod(input_shape[:-1])
+        return held, rows * self.output_size if self.activation is not None else 0
 
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         from nnfs_core import initializers, registry

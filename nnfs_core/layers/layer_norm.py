@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,15 @@ class LayerNorm(BaseLayer):
         self.normalized_shape = None if normalized_shape is None else tuple(int(s) for s in normalized_shape)
         self.eps = float(eps)
         self.elementwise_affine = bool(elementwise_affine)
+
+    def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
+        """Weight, bias and their gradients (at most one of each per input value); a normalised copy per sample.
+
+        The load budget's declaration (``docs/writing-a-pack.md``, "Build cost").
+        """
+        values = math.prod(input_shape)
+        affine = min(math.prod(self.normalized_shape or input_shape[-1:]), values) if self.elementwise_affine else 0
+        return 4 * affine, values
 
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         super().build(input_shape, rng=rng, dtype=dtype)

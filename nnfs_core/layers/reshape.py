@@ -40,6 +40,10 @@ class Reshape(BaseLayer):
             raise ValueError(f"Reshape: at most one size of target_shape may be -1, got {self.target_shape}")
         self.input_shape = None if input_shape is None else _as_shape("Reshape", "input_shape", input_shape)
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> int:
+        """Nothing: the output is a view of the input (``docs/writing-a-pack.md``, "Build cost")."""
+        return 0
+
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         declared = self.input_shape
         if declared is not None and tuple(declared) != tuple(input_shape):

@@ -15,7 +15,12 @@ with a file raises ``ModelFormatError`` (a missing pack raises its subclass
 
 from nnfs_core.persistence._atomic import atomic_write
 from nnfs_core.persistence._checkpoint import latest_checkpoint, resume, save_checkpoint
-from nnfs_core.persistence._errors import MissingComponentError, NameClashWarning, VersionMismatchWarning
+from nnfs_core.persistence._errors import (
+    LoadBudgetWarning,
+    MissingComponentError,
+    NameClashWarning,
+    VersionMismatchWarning,
+)
 from nnfs_core.persistence._header import FORMAT_NAME, FORMAT_VERSION, Header
 from nnfs_core.persistence._limits import DEFAULT_LIMITS, DTYPES, LoadLimits
 from nnfs_core.persistence._model import load, load_weights, read_header, save, save_weights
@@ -30,6 +35,7 @@ __all__ = [
     "MissingComponentError",
     "VersionMismatchWarning",
     "NameClashWarning",
+    "LoadBudgetWarning",
     "atomic_write",
     "save",
     "save_weights",

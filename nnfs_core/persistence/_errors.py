@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nnfs_core.errors import ComponentNotFoundError, ModelFormatError
 
-__all__ = ["MissingComponentError", "VersionMismatchWarning", "NameClashWarning"]
+__all__ = ["MissingComponentError", "VersionMismatchWarning", "NameClashWarning", "LoadBudgetWarning"]
 
 
 class MissingComponentError(ComponentNotFoundError, ModelFormatError):
@@ -23,3 +23,11 @@ class VersionMismatchWarning(UserWarning):
 
 class NameClashWarning(UserWarning):
     """A component the file names is provided by several installed distributions; the file's record chose."""
+
+
+class LoadBudgetWarning(UserWarning):
+    """A model being saved will not load with the default limits (its cost exceeds the load budget).
+
+    The file is written; the message says which layer exceeds what, and how to load the file you trust
+    (``LoadLimits(check_architecture=False)``, ``--trust-file`` on the command line).
+    """

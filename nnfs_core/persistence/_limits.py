@@ -55,14 +55,17 @@ class LoadLimits:
         Size of one ``.npy`` member's own header.
     max_json_depth : int
         Nesting of the header's JSON values.
-    min_build_budget, budget_per_stored_value : int
-        The build budget is ``max(min_build_budget, budget_per_stored_value * values stored in the file)``
-        values. The per-sample input and, for each layer, (values in its input) x (the two largest
-        integers in its config) must stay within it (see ``check_architecture``).
+    min_build_budget, min_sample_budget, budget_per_stored_value : int
+        The load budget, in array values (``docs/file-format.md``, "The load budget"). With V the values
+        the file stores for its layers (at most one per 4 bytes they occupy on disk), what building the
+        layers allocates and keeps may not exceed ``max(min_build_budget, budget_per_stored_value * V)``,
+        and the input, every layer's output and scratch for one sample may not exceed
+        ``max(min_sample_budget, budget_per_stored_value * V)``. A layer declares its cost with
+        ``build_cost(input_shape)``; a default bounds layers that do not (see ``check_architecture``).
     check_architecture : bool
-        Bound the architecture by the build budget before building it. Building allocates every layer's
+        Bound the architecture by the load budget before building it. Building allocates every layer's
         parameters before they can be compared with the file's arrays, so a header claiming huge layers
-        is refused first. Turn off only for trusted files of small models on very large inputs.
+        is refused first. Turn off only for files you trust (``nnfs ... --trust-file``).
     """
 
     max_file_bytes: int = 2**31 - 1
@@ -74,6 +77,7 @@ class LoadLimits:
     max_npy_header_bytes: int = 4096
     max_json_depth: int = 64
     min_build_budget: int = 2**18
+    min_sample_budget: int = 2**24
     budget_per_stored_value: int = 256
     check_architecture: bool = True
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import math
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,9 +17,11 @@ from nnfs_core import registry
 from nnfs_core._version import __version__
 from nnfs_core.errors import ConfigError, ModelFormatError, ShapeError
 from nnfs_core.persistence._atomic import atomic_write
+from nnfs_core.persistence._budget import Budget, network_cost, stored_values
 from nnfs_core.persistence._build import rebuild
 from nnfs_core.persistence._components import check_installed, describe
 from nnfs_core.persistence._container import Container, write_container
+from nnfs_core.persistence._errors import LoadBudgetWarning
 from nnfs_core.persistence._header import FORMAT_NAME, FORMAT_VERSION, Header, parse_header
 from nnfs_core.persistence._limits import DEFAULT_LIMITS, LoadLimits
 from nnfs_core.persistence._state import apply_layer_arrays, apply_states, canonical, encode_states, layer_arrays
@@ -57,8 +61,19 @@ def make_header(network: Any, kind: str, *, include_optimizer: bool = True, trai
         header["training"] = training
         arrays.update(training_arrays or {})
     arrays = {name: canonical(name, value) for name, value in arrays.items()}
+    if kind != "weights":
+        warn_if_refused(network, arrays)
     header["arrays"] = {name: {"shape": list(array.shape), "dtype": array.dtype.name} for name, array in arrays.items()}
     return header, arrays
+
+
+def warn_if_refused(network: Any, arrays: dict[str, Array]) -> None:
+    """Say before writing it that the default limits will refuse this file, why, and how to load it."""
+    stored = stored_values({name: (array.size, array.nbytes) for name, array in arrays.items()})
+    try:
+        network_cost(network, Budget.of(DEFAULT_LIMITS, stored))
+    except ModelFormatError as error:
+        warnings.warn(f"this model will not load with the default limits: {error}", LoadBudgetWarning, stacklevel=4)
 
 
 def write_file(path: PathLike, header: dict[str, Any], arrays: dict[str, Array]) -> None:
@@ -105,6 +120,12 @@ def open_checked(container: Container) -> Header:
     return header
 
 
+def stored_in(container: Container, header: Header) -> int:
+    """V of the load budget: the values the file stores for its layers, one at most per 4 bytes on disk."""
+    return stored_values({name: (math.prod(spec.shape), container.members[f"{name}.npy"].compress_size)
+                          for name, spec in header.arrays.items()})
+
+
 def read_arrays(container: Container, header: Header, prefix: str = "") -> dict[str, Array]:
     return {name: container.read_array(name, spec.shape, spec.dtype)
             for name, spec in header.arrays.items() if name.startswith(prefix)}
@@ -128,8 +149,9 @@ def load(path: PathLike, *, limits: LoadLimits = DEFAULT_LIMITS) -> Any:
             with registry.preferring(record):
                 check_installed(header.components, header.core_version, os.fspath(path))
             arrays = read_arrays(container, header)
+            stored = stored_in(container, header)
         with registry.preferring(record):  # the file's record settles names that several packs provide
-            network = rebuild(header, os.fspath(path), limits)
+            network = rebuild(header, os.fspath(path), limits, stored)
         apply_layer_arrays(network, header, arrays)
         apply_states(network, header, arrays, limits.max_json_depth)
         if header.training is not None:

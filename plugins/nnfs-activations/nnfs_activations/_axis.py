@@ -24,6 +24,10 @@ class AlongAxis(BaseLayer):
         super().__init__()
         self.axis = check_int(type(self).__name__, "axis", axis, minimum=None)
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> int:
+        """Nothing is kept at build (``docs/writing-a-pack.md``, "Build cost")."""
+        return 0
+
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         ndim = len(input_shape) + 1
         if not -ndim <= self.axis < ndim:

@@ -28,6 +28,10 @@ class CELU(BaseLayer):
         super().__init__()
         self.alpha = check_positive("CELU", "alpha", alpha)
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> int:
+        """Nothing is kept at build (``docs/writing-a-pack.md``, "Build cost")."""
+        return 0
+
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         positive = x > 0
         scaled = np.minimum(x, 0) / self.alpha

@@ -28,6 +28,10 @@ class ELU(BaseLayer):
         super().__init__()
         self.alpha = check_number("ELU", "alpha", alpha)
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> int:
+        """Nothing is kept at build (``docs/writing-a-pack.md``, "Build cost")."""
+        return 0
+
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         positive = x > 0
         # The exponentials only ever see min(x, 0), so they cannot overflow.

@@ -33,6 +33,10 @@ class HardTanh(BaseLayer):
                 f"HardTanh: min_val must be less than max_val, got min_val={min_val!r} and max_val={max_val!r}"
             )
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> int:
+        """Nothing is kept at build (``docs/writing-a-pack.md``, "Build cost")."""
+        return 0
+
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         inside = (x > self.min_val) & (x < self.max_val)
         return np.clip(x, self.min_val, self.max_val), inside

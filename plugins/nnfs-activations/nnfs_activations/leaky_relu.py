@@ -28,6 +28,10 @@ class LeakyReLU(BaseLayer):
         super().__init__()
         self.negative_slope = check_number("LeakyReLU", "negative_slope", negative_slope)
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> int:
+        """Nothing is kept at build (``docs/writing-a-pack.md``, "Build cost")."""
+        return 0
+
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         positive = x > 0
         return np.where(positive, x, x * self.negative_slope), positive

@@ -36,6 +36,10 @@ class PReLU(BaseLayer):
         self.num_parameters = check_int("PReLU", "num_parameters", num_parameters, minimum=1)
         self.init = check_number("PReLU", "init", init)
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> int:
+        """The slopes and their gradient (``docs/writing-a-pack.md``, "Build cost")."""
+        return 2 * self.num_parameters
+
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         super().build(input_shape, rng=rng, dtype=dtype)
         if self.num_parameters > 1 and (not self.input_shape or self.input_shape[0] != self.num_parameters):

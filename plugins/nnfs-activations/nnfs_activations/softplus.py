@@ -34,6 +34,10 @@ class Softplus(BaseLayer):
         self.beta = check_positive("Softplus", "beta", beta)
         self.threshold = check_number("Softplus", "threshold", threshold)
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> int:
+        """Nothing is kept at build (``docs/writing-a-pack.md``, "Build cost")."""
+        return 0
+
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         z = x * self.beta
         linear = z > self.threshold

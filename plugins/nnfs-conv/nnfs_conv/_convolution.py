@@ -20,6 +20,7 @@ stride-1 convolutions compute ``weight^T @ g`` on rows of the padded width so th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -93,6 +94,23 @@ class ConvolutionBase(BaseLayer):
     @property
     def _layout(self) -> str:
         return "(C, L)" if self._one_d else "(C, H, W)"
+
+    def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
+        """Weight, bias and their gradients; one sample's columns (C kh kw values per output position).
+
+        The load budget's declaration (``docs/writing-a-pack.md``, "Build cost"). Output positions are
+        bounded by the padded input's (stride 1); a shape build would refuse costs nothing.
+        """
+        if len(input_shape) != (2 if self._one_d else 3):
+            return 0, 0
+        in_channels, *spatial = input_shape
+        groups, out_channels = self._channels(in_channels)
+        kernel = self._kernel[0] * self._kernel[1]
+        held = 2 * out_channels * (in_channels // max(groups, 1) * kernel + self.use_bias)
+        padding = (0, 0) if self._padding is None else self._padding
+        sizes = (1, spatial[0]) if self._one_d else (spatial[0], spatial[1])
+        positions = math.prod(size + 2 * pad for size, pad in zip(sizes, padding))
+        return held, in_channels * kernel * positions
 
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         from nnfs_core import initializers

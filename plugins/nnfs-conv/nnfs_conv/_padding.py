@@ -30,6 +30,10 @@ class PadBase(BaseLayer):
         self._sides = pad_sides(type(self).__name__, padding)
         self.padding = stored(padding)
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> int:
+        """Nothing: the padded output is counted by the loader (``docs/writing-a-pack.md``, "Build cost")."""
+        return 0
+
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         super().build(input_shape, rng=rng, dtype=dtype)
         shape = built_shape(self)

@@ -13,6 +13,7 @@ the padded copy and the zero fill of the gradient.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -51,6 +52,19 @@ class PoolBase(BaseLayer):
         self.kernel_size, self.stride, self.dilation = stored(kernel_size), stored(stride), stored(dilation)
         self.padding = stored(padding)
         self.ceil_mode = bool(ceil_mode)
+
+    def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
+        """Nothing kept; one sample's windows (kh kw values per output position of the padded input).
+
+        The load budget's declaration (``docs/writing-a-pack.md``, "Build cost").
+        """
+        if len(input_shape) != (2 if self._one_d else 3):
+            return 0, 0
+        channels, *spatial = input_shape
+        sizes = (1, spatial[0]) if self._one_d else (spatial[0], spatial[1])
+        positions = math.prod((size + 2 * pad) // step + 1
+                              for size, pad, step in zip(sizes, self._padding, self._stride))
+        return 0, channels * self._kernel[0] * self._kernel[1] * positions
 
     @property
     def _layout(self) -> str:

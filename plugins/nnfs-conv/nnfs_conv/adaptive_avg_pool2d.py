@@ -48,6 +48,17 @@ class AdaptiveAvgPool2D(BaseLayer):
                             for size in sizes)
         self.output_size = stored(output_size)
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
+        """The two averaging matrices; one sample's maps averaged along one axis.
+
+        The load budget's declaration (``docs/writing-a-pack.md``, "Build cost").
+        """
+        if len(input_shape) != 3:
+            return 0, 0
+        channels, height, width = input_shape
+        rows, columns = (size if wanted is None else wanted for size, wanted in zip((height, width), self._sizes))
+        return rows * height + columns * width, channels * rows * width
+
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         super().build(input_shape, rng=rng, dtype=dtype)
         shape = built_shape(self)

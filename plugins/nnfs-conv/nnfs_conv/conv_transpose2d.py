@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -72,6 +73,20 @@ class ConvTranspose2D(BaseLayer):
         self.kernel_size, self.stride, self.padding = map(stored, (kernel_size, stride, padding))
         self.output_padding, self.dilation = stored(output_padding), stored(dilation)
         self.use_bias = bool(use_bias)
+
+    def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
+        """Weight, bias and their gradients; one sample's columns and uncropped output.
+
+        The load budget's declaration (``docs/writing-a-pack.md``, "Build cost").
+        """
+        if len(input_shape) != 3:
+            return 0, 0
+        in_channels, height, width = input_shape
+        kernel = self._kernel[0] * self._kernel[1]
+        held = 2 * (in_channels * self.out_channels // self.groups * kernel + self.out_channels * self.use_bias)
+        full = math.prod((size - 1) * self._stride[axis] + self._span(axis) + self._output_padding[axis]
+                         for axis, size in enumerate((height, width)))
+        return held, self.out_channels * (kernel * height * width + full)
 
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         from nnfs_core import initializers

@@ -88,6 +88,19 @@ class UpSampling2D(BaseLayer):
         self.scale_factor = stored(scale_factor)
         self.mode = mode
 
+    def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
+        """Interpolation matrices (bilinear) or source indices (nearest); one sample's half-resized maps.
+
+        The load budget's declaration (``docs/writing-a-pack.md``, "Build cost"); factors are floats,
+        so the sizes are computed as build computes them.
+        """
+        if len(input_shape) != 3:
+            return 0, 0
+        channels, *sizes = input_shape
+        out = [math.floor(size * factor) for size, factor in zip(sizes, self._factors)]
+        held = sum(out) if self.mode == "nearest" else sum(length * size for length, size in zip(out, sizes))
+        return held, channels * out[0] * sizes[1]
+
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         super().build(input_shape, rng=rng, dtype=dtype)
         shape = built_shape(self)
