@@ -15,7 +15,16 @@ __all__ = ["BatchNorm"]
 
 
 class BatchNorm(BaseLayer):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics per channel (axis 1).
+    r"""y = (x - mean) / sqrt(var + eps) * weight + bias, statistics per channel (axis 1).
+
+    $$
+    \hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \quad y = \gamma \hat x + \beta, \qquad
+    \frac{\partial L}{\partial x} = \frac{\gamma}{m \sqrt{\sigma^2 + \epsilon}}
+    \left(m\, g - \textstyle\sum g - \hat x \sum g \hat x\right)
+    $$
+
+    with $\mu$, $\sigma^2$ the mean and biased variance of each channel over its $m$ values in the batch
+    (N, or N L, or N H W), $\gamma$ = ``weight``, $\beta$ = ``bias`` and $g = \partial L / \partial y$.
 
     Shapes: x (N, C) or (N, C, L) or (N, C, H, W) -> the same; weight, bias (C,).
     Training uses the batch's statistics (biased variance) and updates the running ones in

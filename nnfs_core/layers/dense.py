@@ -15,7 +15,12 @@ __all__ = ["Dense"]
 
 
 class Dense(BaseLayer):
-    """Affine map y = x @ W.T + b over the last axis, then ``activation`` if one is given.
+    r"""Affine map y = x @ W.T + b over the last axis, then ``activation`` if one is given.
+
+    $$
+    y = x W^\top + b, \qquad \frac{\partial L}{\partial W} = g^\top x, \quad
+    \frac{\partial L}{\partial b} = \textstyle\sum_n g_n, \quad \frac{\partial L}{\partial x} = g W
+    $$
 
     Shapes: x (N, ..., input_size) -> y (N, ..., output_size); weight (output_size, input_size) - the
     seed's "rows are this layer's nodes", PyTorch's ``nn.Linear`` layout; bias (output_size,).

@@ -12,7 +12,14 @@ __all__ = ["Dropout"]
 
 
 class Dropout(BaseLayer):
-    """Zero each element with probability ``rate`` in training and scale the rest by 1 / (1 - rate).
+    r"""Zero each element with probability ``rate`` in training and scale the rest by 1 / (1 - rate).
+
+    $$
+    y = \frac{x \odot z}{1 - r}, \quad z_k \sim \operatorname{Bernoulli}(1 - r), \qquad
+    \frac{\partial L}{\partial x} = \frac{g \odot z}{1 - r}
+    $$
+
+    in training, with $r$ = ``rate``; in inference $y = x$.
 
     Shapes: any (N, ...) -> the same. Masks are drawn from the network's Generator, so a seeded
     network drops the same elements every run. ``rate`` is PyTorch's ``p``.

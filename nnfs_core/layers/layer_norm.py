@@ -16,7 +16,15 @@ __all__ = ["LayerNorm"]
 
 
 class LayerNorm(BaseLayer):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over the trailing axes of each sample.
+    r"""y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over the trailing axes of each sample.
+
+    $$
+    \hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \quad y = \gamma \hat x + \beta, \qquad
+    \frac{\partial L}{\partial x} = \frac{1}{m \sqrt{\sigma^2 + \epsilon}}
+    \left(m\, g' - \textstyle\sum g' - \hat x \sum g' \hat x\right), \quad g' = \gamma g
+    $$
+
+    with $\mu$, $\sigma^2$ the mean and biased variance of each sample over its $m$ normalised values.
 
     Shapes: x (N, ..., *normalized_shape) -> the same; weight, bias ``normalized_shape``.
 

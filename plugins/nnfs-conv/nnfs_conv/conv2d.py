@@ -11,7 +11,15 @@ __all__ = ["Conv2D"]
 
 
 class Conv2D(ConvolutionBase):
-    """y[n, o] = b[o] + sum over c in o's group, i, j of w[o, c, i, j] x_pad[n, c, i dh + oh sh, j dw + ow sw].
+    r"""y[n, o] = b[o] + sum over c in o's group, i, j of w[o, c, i, j] x_pad[n, c, i dh + oh sh, j dw + ow sw].
+
+    $$
+    y_{n, o, h, w} = b_o + \sum_{c \in \text{group}(o)} \sum_{i < k_h} \sum_{j < k_w}
+    W_{o, c, i, j} \; x^{\text{pad}}_{n, c,\; h s_h + i d_h,\; w s_w + j d_w}
+    $$
+
+    with strides $(s_h, s_w)$ and dilations $(d_h, d_w)$; backward is the same sum read the other way
+    (the input gradient is a transposed convolution of $g$, the weight gradient a correlation of $x$ with $g$).
 
     Shapes: x (N, C, H, W) -> y (N, out_channels, OH, OW) with
     OH = floor((H + pad_top + pad_bottom - dh (kh - 1) - 1) / sh) + 1 (OW alike);
