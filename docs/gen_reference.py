@@ -60,6 +60,8 @@ PAGES: dict[str, Page] = {
     "testing": Page("Conformance kit", "The checks every component passes, for pack authors and for nnfs itself; "
                     "see [Writing a pack](../writing-a-pack.md#4-test-with-the-conformance-kit).",
                     modules=("nnfs_core.testing",)),
+    "validation": Page("Validation helpers", "The checks components run on their arguments; each error names the "
+                       "component, what was expected and what came.", modules=("nnfs_core.validation",)),
     "ops": Page("Compute backends", "Where a component's products, kernels and scratch memory come from; "
                 "chosen with `Network(ops=...)` or `NNFS_OPS`.", ("ops",), ("nnfs_core.ops",)),
     "parallel": Page("Threads (deprecated)", "The first release's thread helpers, kept for packs that call "
