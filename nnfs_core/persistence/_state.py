@@ -40,9 +40,11 @@ def layer_arrays(network: Any) -> dict[str, Array]:
         for group in ("params", "state"):
             for name, value in (getattr(layer, group, None) or {}).items():
                 full = f"layers.{index}.{group}.{name}"
-                if not is_safe_name(full) or "." in name:
+                # a layer that holds layers names its arrays by path (body.0.weight): the file's prefix
+                # layers.<index>.<group>. stays unambiguous
+                if not is_safe_name(full) or name.startswith(".") or name.endswith("."):
                     raise ConfigError(f"layer {index} ({type(layer).__name__}): the array name {name!r} cannot be "
-                                      f"saved ({NAME_RULE}, no '.')")
+                                      f"saved ({NAME_RULE})")
                 arrays[full] = value
     return arrays
 

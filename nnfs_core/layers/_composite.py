@@ -1,0 +1,117 @@
+"""What every layer that holds layers shares: building its children, their named arrays, shared instances.
+
+A composite names each child (``"0"``, ``"body"``, ``"shortcut"``) and exposes the children's arrays under
+``<child>.<name>`` (``body.0.weight``), both as its own ``params``/``grads``/``state`` dictionaries (the
+same array objects, so an optimizer updating them updates the children) and through
+``named_parameters()``/``named_state()``/``named_gradients()``, which a Network uses for nested paths
+(``layers.2.body.0.weight``). A child instance used in several places is built once, listed once (under
+its first path) and its gradients are summed over its uses (see :func:`backward_through`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from nnfs_core.errors import ShapeError
+from nnfs_core.protocols import Array, BaseLayer, run_backward, run_forward
+
+__all__ = ["CompositeLayer", "forward_through", "backward_through"]
+
+
+class CompositeLayer(BaseLayer):
+    """Base class of layers made of layers; subclasses list their children in :meth:`children`."""
+
+    def children(self) -> list[tuple[str, Any]]:
+        """``(name, layer)`` for every child, in the order their arrays are listed."""
+        raise NotImplementedError(f"{type(self).__name__} does not list its children")
+
+    def build_child(self, layer: Any, input_shape: tuple[int, ...], *, rng: np.random.Generator,
+                    dtype: Any) -> tuple[int, ...]:
+        """Build one child for per-sample ``input_shape`` with this layer's backend; a child already built
+        (an instance used twice) is built once and must get the same shape again."""
+        if getattr(layer, "built", False) and getattr(layer, "_composite_input", None) is not None:
+            if tuple(input_shape) != layer._composite_input:
+                raise ShapeError(f"{type(layer).__name__} is used in two places with different input shapes "
+                                 f"{layer._composite_input} and {tuple(input_shape)}; a shared layer needs one shape")
+            return tuple(layer.output_shape)
+        try:
+            layer.ops = self.ops
+        except AttributeError:
+            pass
+        try:
+            output = tuple(layer.build(tuple(input_shape), rng=rng, dtype=dtype))
+        except ShapeError as error:
+            raise ShapeError(f"{type(self).__name__}: {type(layer).__name__} cannot take samples of shape "
+                             f"{tuple(input_shape)}: {error}") from error
+        layer.output_shape = output
+        layer._composite_input = tuple(input_shape)
+        return output
+
+    def collect_arrays(self) -> None:
+        """Expose the children's arrays as this layer's ``params``, ``grads`` and ``state`` (after building)."""
+        self.params = dict(self._named("parameters"))
+        self.grads = {path: np.zeros_like(value) for path, value in self.params.items()}
+        self.state = dict(self._named("state"))
+
+    def _named(self, kind: str) -> Iterator[tuple[str, Array]]:
+        seen: set[int] = set()
+        for name, child in self.children():
+            if id(child) in seen:
+                continue
+            seen.add(id(child))
+            nested = getattr(child, f"named_{kind}", None)
+            items = nested() if callable(nested) else (child.params if kind == "parameters" else child.state).items()
+            for path, value in items:
+                yield f"{name}.{path}", value
+
+    def named_parameters(self) -> Iterator[tuple[str, Array]]:
+        return iter(self.params.items())
+
+    def named_state(self) -> Iterator[tuple[str, Array]]:
+        return iter(self.state.items())
+
+    def named_gradients(self) -> Iterator[tuple[str, Array]]:
+        return iter(self.grads.items())
+
+    def gather_grads(self, sums: dict[int, dict[str, Array]]) -> None:
+        """Write every child's gradients (summed over its uses, see :func:`backward_through`) into ``grads``."""
+        seen: set[int] = set()
+        for name, child in self.children():
+            if id(child) in seen:
+                continue
+            seen.add(id(child))
+            child_grads = sums.get(id(child), _grads_of(child))
+            for path, value in child_grads.items():
+                self.grads[f"{name}.{path}"][...] = value
+
+
+def _grads_of(layer: Any) -> dict[str, Array]:
+    nested = getattr(layer, "named_gradients", None)
+    return dict(nested()) if callable(nested) else dict(getattr(layer, "grads", {}))
+
+
+def forward_through(layers: Sequence[Any], x: Array, *, training: bool) -> tuple[Array, list[Any]]:
+    """Apply ``layers`` in order; returns the output and every layer's cache."""
+    caches = []
+    for layer in layers:
+        x, cache = run_forward(layer, x, training=training)
+        caches.append(cache)
+    return x, caches
+
+
+def backward_through(layers: Sequence[Any], grad: Array, caches: Sequence[Any],
+                     sums: dict[int, dict[str, Array]]) -> Array:
+    """Back through ``layers`` in reverse with their caches; a layer met more than once (a shared instance)
+    has its gradients added up in ``sums`` (by ``id``), since each backward assigns its own."""
+    for layer, cache in zip(reversed(layers), reversed(caches)):
+        grad = run_backward(layer, grad, cache)
+        total = sums.get(id(layer))
+        if total is None:
+            sums[id(layer)] = {name: np.array(value, copy=True) for name, value in _grads_of(layer).items()}
+        else:
+            for name, value in _grads_of(layer).items():
+                total[name] += value
+    return grad

@@ -1,0 +1,27 @@
+"""Add: a Branch whose paths' outputs are merged by add."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from nnfs_core.layers.branch import Branch
+
+__all__ = ["Add"]
+
+
+class Add(Branch):
+    """y = f_1(x) + ... + f_k(x); every path f_i gets the same input x.
+
+    The ``add`` merge of :class:`~nnfs_core.layers.branch.Branch` (see there for shapes and gradients).
+
+    Parameters
+    ----------
+    branches : sequence of layers, names, config dicts, or lists of them (each a Sequential)
+        The paths; ``"identity"`` is a skip connection.
+    """
+
+    example_args: ClassVar[dict[str, Any]] = {"branches": [[{"name": "dense", "output_size": 5}, "tanh"], "identity"]}
+
+    def __init__(self, branches: Sequence[Any]) -> None:
+        super().__init__(branches, merge="add")

@@ -1,0 +1,123 @@
+"""Layers made of layers: sequential, residual, branch (add, multiply, concatenate) and shared instances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnfs_core import Network, registry
+from nnfs_core.errors import ConfigError, ShapeError
+from nnfs_core.layers.branch import Branch
+from nnfs_core.layers.dense import Dense
+from nnfs_core.layers.residual import Residual
+from nnfs_core.layers.sequential import Sequential
+from nnfs_core.protocols import run_backward, run_forward
+from nnfs_core.testing import check_layer, gradcheck
+
+RNG = np.random.default_rng(0)
+
+
+def built(layer, shape, dtype=np.float64):
+    layer.build(shape, rng=np.random.default_rng(1), dtype=dtype)
+    return layer
+
+
+@pytest.mark.parametrize("name", ["sequential", "residual", "branch", "add", "multiply", "concatenate"])
+def test_every_combinator_is_a_registered_layer(name):
+    assert registry.layers.get(name).__module__.startswith("nnfs_core.layers.")
+
+
+def test_a_residual_block_with_batch_norm_and_a_projection_passes_gradcheck():
+    block = Residual([{"name": "dense", "output_size": 6, "use_bias": False}, {"name": "batch_norm"}, "identity",
+                      {"name": "dense", "output_size": 6}], projection={"name": "dense", "output_size": 6})
+    built(block, (4,))
+    assert sorted(block.params) == ["body.0.weight", "body.1.bias", "body.1.weight", "body.3.bias",
+                                    "body.3.weight", "projection.bias", "projection.weight"]
+    assert sorted(block.state) == ["body.1.running_mean", "body.1.running_var"]
+    gradcheck(block, RNG.standard_normal((5, 4)), training=True)
+    gradcheck(block, RNG.standard_normal((5, 4)), training=False)
+
+
+def test_a_residual_without_projection_refuses_a_body_that_changes_the_shape():
+    with pytest.raises(ShapeError, match="pass projection="):
+        built(Residual({"name": "dense", "output_size": 3}), (4,))
+
+
+@pytest.mark.parametrize("merge", ["add", "multiply", "concatenate"])
+def test_two_branches_merged_pass_gradcheck(merge):
+    block = Branch([[{"name": "dense", "output_size": 3}, "tanh"], {"name": "dense", "output_size": 3}], merge=merge)
+    built(block, (4,))
+    assert block.output_shape == ((6,) if merge == "concatenate" else (3,))
+    gradcheck(block, RNG.standard_normal((5, 4)))
+
+
+def test_concatenate_joins_feature_maps_along_the_channels():
+    block = registry.layers.create("concatenate", branches=["identity", [{"name": "dense", "output_size": 5}]],
+                                   axis=0)
+    built(block, (2, 5))  # (C, L): the dense acts on L, the channels are joined
+    assert block.output_shape == (4, 5)
+    x = RNG.standard_normal((3, 2, 5))
+    y, _ = run_forward(block, x)
+    np.testing.assert_array_equal(y[:, :2], x)
+    gradcheck(block, x)
+    with pytest.raises(ShapeError, match="agree on every other axis"):
+        built(registry.layers.create("concatenate", branches=["identity", {"name": "dense", "output_size": 3}]),
+              (2, 5))
+
+
+def test_a_shared_layer_is_listed_once_and_its_gradients_are_summed():
+    shared = Dense(4)
+    model = Sequential([shared, "tanh", shared])
+    built(model, (4,))
+    assert sorted(model.params) == ["0.bias", "0.weight"]
+    x = RNG.standard_normal((6, 4))
+    gradcheck(model, x)  # finite differences move both uses of the weight at once
+    upstream = RNG.standard_normal((6, 4))
+    y, cache = run_forward(model, x, training=True)
+    run_backward(model, upstream, cache)
+    untied = built(Sequential([Dense(4), "tanh", Dense(4)]), (4,))  # the same weights, held twice
+    for name in ("weight", "bias"):
+        untied._layers[0].params[name][...] = shared.params[name]
+        untied._layers[2].params[name][...] = shared.params[name]
+    y_untied, cache = run_forward(untied, x, training=True)
+    np.testing.assert_allclose(y_untied, y)
+    run_backward(untied, upstream, cache)
+    for name in ("weight", "bias"):
+        np.testing.assert_allclose(model.grads[f"0.{name}"], untied.grads[f"0.{name}"] + untied.grads[f"2.{name}"])
+
+
+def test_a_shared_layer_needs_one_input_shape():
+    shared = Dense(4)
+    with pytest.raises(ShapeError, match="shared layer needs one shape"):
+        built(Sequential([shared, {"name": "dense", "output_size": 3}, shared]), (4,))
+
+
+def test_bad_arguments_say_what_was_expected():
+    with pytest.raises(ConfigError, match="non-empty list"):
+        Sequential([])
+    with pytest.raises(ValueError, match="merge must be one of"):
+        Branch(["identity"], merge="mean")
+
+
+def test_nested_combinators_train_save_and_load(tmp_path, plain_sgd):
+    layers = [{"name": "dense", "output_size": 8},
+              {"name": "residual", "body": [{"name": "dense", "output_size": 8}, "relu",
+                                            {"name": "dense", "output_size": 8}]},
+              {"name": "branch", "merge": "add",
+               "branches": [["tanh", {"name": "dense", "output_size": 8}], "identity"]},
+              {"name": "dense", "output_size": 3}]
+    net = Network(layers, loss="cross_entropy", optimizer=plain_sgd(0.1), input_shape=(4,), seed=0)
+    x, y = RNG.standard_normal((64, 4)).astype(np.float32), RNG.integers(0, 3, 64)
+    before = net.evaluate(x, y)["loss"]
+    net.fit(x, y, epochs=20, batch_size=16, verbose=0)
+    assert net.evaluate(x, y)["loss"] < before
+    path = tmp_path / "nested.nnfs"
+    net.save(path)
+    loaded = Network.load(path)
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+    assert Network.from_config(net.get_config()).get_config() == net.get_config()
+
+
+def test_the_kit_passes_each_combinator_built_from_layers_of_other_kinds():
+    check_layer(Residual([{"name": "dense", "output_size": 5}, {"name": "layer_norm"}]))
+    check_layer(Branch([{"name": "dropout", "rate": 0.5}, "identity"], merge="add"))
