@@ -21,7 +21,8 @@ def merged_shape(merge_name: str, shapes: Sequence[tuple[int, ...]], axis: int) 
     first = tuple(shapes[0])
     if merge_name != "concatenate":
         if any(tuple(shape) != first for shape in shapes):
-            raise ShapeError(f"{merge_name} needs every branch to give the same shape, got {[tuple(s) for s in shapes]}")
+            raise ShapeError(f"{merge_name} needs every branch to give the same shape, "
+                             f"got {[tuple(s) for s in shapes]}")
         return first
     if not -len(first) <= axis < len(first):
         raise ShapeError(f"concatenate axis={axis} does not exist in samples of shape {first} (axis counts per sample: "

@@ -11,9 +11,10 @@ __all__ = ["Add"]
 
 
 class Add(Branch):
-    """y = f_1(x) + ... + f_k(x); every path f_i gets the same input x.
+    """y = f_1(x) + ... + f_k(x).
 
-    The ``add`` merge of :class:`~nnfs_core.layers.branch.Branch` (see there for shapes and gradients).
+    Every path f_i gets the same input x.
+    The ``add`` merge of `Branch` (nnfs_core.layers.branch; see there for shapes and gradients).
 
     Parameters
     ----------

@@ -9,7 +9,7 @@ import numpy as np
 
 from nnfs_core.errors import ConfigError
 from nnfs_core.layers import _merges
-from nnfs_core.layers._composite import CompositeLayer, backward_through
+from nnfs_core.layers.composite import CompositeLayer, backward_through
 from nnfs_core.protocols import Array, run_forward
 from nnfs_core.validation import check_choice, check_int
 

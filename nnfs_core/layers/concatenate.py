@@ -11,9 +11,10 @@ __all__ = ["Concatenate"]
 
 
 class Concatenate(Branch):
-    """y = [f_1(x), ..., f_k(x)] joined along a per-sample axis (DenseNet, U-Net skips, Inception); every path f_i gets the same input x.
+    """y = [f_1(x), ..., f_k(x)] joined along a per-sample axis (DenseNet, U-Net skips, Inception).
 
-    The ``concatenate`` merge of :class:`~nnfs_core.layers.branch.Branch` (see there for shapes and gradients).
+    Every path f_i gets the same input x.
+    The ``concatenate`` merge of `Branch` (nnfs_core.layers.branch; see there for shapes and gradients).
 
     Parameters
     ----------

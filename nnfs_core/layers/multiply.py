@@ -11,9 +11,10 @@ __all__ = ["Multiply"]
 
 
 class Multiply(Branch):
-    """y = f_1(x) * ... * f_k(x), elementwise (gates, squeeze-and-excitation); every path f_i gets the same input x.
+    """y = f_1(x) * ... * f_k(x), elementwise (gates, squeeze-and-excitation).
 
-    The ``multiply`` merge of :class:`~nnfs_core.layers.branch.Branch` (see there for shapes and gradients).
+    Every path f_i gets the same input x.
+    The ``multiply`` merge of `Branch` (nnfs_core.layers.branch; see there for shapes and gradients).
 
     Parameters
     ----------

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnfs_core.errors import ShapeError
-from nnfs_core.layers._composite import CompositeLayer, backward_through
+from nnfs_core.layers.composite import CompositeLayer, backward_through
 from nnfs_core.protocols import Array, run_forward
 
 __all__ = ["Residual"]
@@ -49,9 +49,10 @@ class Residual(CompositeLayer):
 
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         super().build(input_shape, rng=rng, dtype=dtype)
-        shape = self.build_child(self._body, self.input_shape, rng=rng, dtype=self.dtype)  # type: ignore[arg-type]
-        shortcut = self.input_shape if self._projection is None else self.build_child(
-            self._projection, self.input_shape, rng=rng, dtype=self.dtype)  # type: ignore[arg-type]
+        given = tuple(int(size) for size in input_shape)
+        shape = self.build_child(self._body, given, rng=rng, dtype=self.dtype)
+        shortcut = given if self._projection is None else self.build_child(self._projection, given, rng=rng,
+                                                                           dtype=self.dtype)
         if tuple(shortcut) != tuple(shape):
             what = "the input" if self._projection is None else "the projection's output"
             raise ShapeError(f"Residual: the body gives samples of shape {shape} but {what} has shape {shortcut}; "

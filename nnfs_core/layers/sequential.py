@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnfs_core.errors import ConfigError
-from nnfs_core.layers._composite import CompositeLayer, backward_through, forward_through
+from nnfs_core.layers.composite import CompositeLayer, backward_through, forward_through
 from nnfs_core.protocols import Array
 
 __all__ = ["Sequential"]

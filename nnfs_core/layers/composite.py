@@ -5,7 +5,7 @@ A composite names each child (``"0"``, ``"body"``, ``"shortcut"``) and exposes t
 same array objects, so an optimizer updating them updates the children) and through
 ``named_parameters()``/``named_state()``/``named_gradients()``, which a Network uses for nested paths
 (``layers.2.body.0.weight``). A child instance used in several places is built once, listed once (under
-its first path) and its gradients are summed over its uses (see :func:`backward_through`).
+its first path) and its gradients are summed over its uses (see `backward_through`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ __all__ = ["CompositeLayer", "forward_through", "backward_through"]
 
 
 class CompositeLayer(BaseLayer):
-    """Base class of layers made of layers; subclasses list their children in :meth:`children`."""
+    """Base class of layers made of layers; subclasses list their children in `children`."""
 
     def children(self) -> list[tuple[str, Any]]:
         """``(name, layer)`` for every child, in the order their arrays are listed."""
@@ -77,7 +77,7 @@ class CompositeLayer(BaseLayer):
         return iter(self.grads.items())
 
     def gather_grads(self, sums: dict[int, dict[str, Array]]) -> None:
-        """Write every child's gradients (summed over its uses, see :func:`backward_through`) into ``grads``."""
+        """Write every child's gradients (summed over its uses, see `backward_through`) into ``grads``."""
         seen: set[int] = set()
         for name, child in self.children():
             if id(child) in seen:
