@@ -19,6 +19,17 @@ EXAMPLES = {
     "batch_norm": [({}, (4,), True), ({}, (3, 4, 5), True), ({}, (3, 6), True), ({}, (4,), False)],
     "layer_norm": [({}, (6,), False), ({"normalized_shape": (3, 4)}, (2, 3, 4), False)],
     "identity": [({}, (3, 2), False)],
+    "sequential": [({"layers": [{"name": "dense", "output_size": 4}, "identity", {"name": "layer_norm"}]}, (5,),
+                    False)],
+    "residual": [({"body": [{"name": "dense", "output_size": 6, "use_bias": False}, {"name": "batch_norm"}]}, (3, 6),
+                  True),
+                 ({"body": {"name": "dense", "output_size": 3}, "projection": {"name": "dense", "output_size": 3}},
+                  (2, 4), False)],
+    "branch": [({"branches": ["identity", {"name": "dense", "output_size": 2}], "merge": "concatenate", "axis": -1},
+                (3, 4), False)],
+    "add": [({"branches": ["identity", {"name": "dense", "output_size": 4}]}, (4,), False)],
+    "multiply": [({"branches": [{"name": "dense", "output_size": 4}, {"name": "layer_norm"}]}, (4,), False)],
+    "concatenate": [({"branches": ["identity", [{"name": "dense", "output_size": 3}]], "axis": 0}, (2, 3), False)],
 }
 
 
