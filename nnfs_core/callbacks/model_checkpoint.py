@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import string
 import sys
 import warnings
@@ -78,10 +79,27 @@ class ModelCheckpoint(BaseCallback):
         return {"best": self.best, "saved": list(self.saved)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        best = state["best"]
+        """Restore the best value and the files to rotate; only files this callback's scheme can name are kept.
+
+        The list comes from a checkpoint, which may have been edited or moved with its run: each entry is
+        taken by its file name into this callback's own directory (a copied run rotates its copies, not the
+        original's files), and an entry its naming scheme could not have made is dropped, never deleted.
+        """
+        best, saved = state["best"], state["saved"]
+        if not isinstance(saved, list) or not all(isinstance(path, str) for path in saved):
+            raise ValueError(f"ModelCheckpoint: the saved files must be a list of paths, got {str(saved)[:80]}")
         self.best = None if best is None else float(best)
-        self.saved = [str(path) for path in state["saved"]]
+        self.saved = [path for path in map(self._here, saved) if self._owns(path)]
         self._restored = True
+
+    def _here(self, path: str) -> str:
+        """``path`` moved into this callback's directory, when that directory has no placeholder."""
+        directory = os.path.dirname(self.filepath)
+        return path if "{" in directory else os.path.join(directory, os.path.basename(path))
+
+    def _owns(self, path: str) -> bool:
+        """Whether ``path`` is one this callback's ``filepath`` can format to (its directory, its naming)."""
+        return _scheme(self.filepath).fullmatch(os.path.abspath(path)) is not None
 
     # -- checks before training ------------------------------------------------------------------------------
     def check_filepath(self, log_keys: Collection[str]) -> None:
@@ -170,15 +188,15 @@ class ModelCheckpoint(BaseCallback):
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
-        if path in self.saved:
-            self.saved.remove(path)
-        self.saved.append(path)
-        stale = self.saved[: -self.keep_last] if self.keep_last is not None else []
-        self.saved = self.saved[len(stale):]
+        # Saved first: if the save fails, every earlier checkpoint is still there to resume from.
+        saved = [*(old for old in self.saved if old != path), path]
+        stale = saved[: -self.keep_last] if self.keep_last is not None else []
+        self.saved = saved[len(stale):]
         save_checkpoint(network, path, epoch=epoch, batch=batch, include_optimizer=self.include_optimizer)
         for old in stale:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(old)
+            if self._owns(old) and os.path.isfile(old):
+                with contextlib.suppress(OSError):
+                    os.remove(old)
         if self.verbose:
             print(f"ModelCheckpoint: saved {path} ({epoch} epochs and {batch} batches done)", file=sys.stderr)
 
@@ -187,6 +205,21 @@ class ModelCheckpoint(BaseCallback):
                 "every_n_batches": self.every_n_batches, "keep_last": self.keep_last,
                 "save_best_only": self.save_best_only, "monitor": self.monitor, "mode": self.mode,
                 "include_optimizer": self.include_optimizer, "verbose": self.verbose}
+
+
+_COUNTERS = ("epoch", "batch", "step", "size")
+_NUMBER = r"[-+]?(?:[0-9][0-9_,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?%?|[-+]?(?:nan|inf)"
+
+
+def _scheme(filepath: str) -> re.Pattern[str]:
+    """The absolute paths ``filepath`` can format to: its literal text, and for each field what the field
+    can give - digits for ``{epoch}``, ``{batch}``, ``{step}``, a number for a log value (``{val_loss:.4f}``)."""
+    parts = []
+    for literal, field, _, _ in string.Formatter().parse(os.path.abspath(filepath)):
+        parts.append(re.escape(literal))
+        if field is not None:
+            parts.append(r"[0-9]+" if _field_key(field) in _COUNTERS else f"(?:{_NUMBER})")
+    return re.compile("".join(parts))
 
 
 def _field_key(field: str) -> str:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from typing import IO
 
 __all__ = ["atomic_write", "TEMP_SUFFIX"]
 
 TEMP_SUFFIX = ".tmp"
+#: ``.<target name>.<pid of the writer>-<random>.tmp``: the scheme of this module's temporary files.
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]+)-[a-z0-9_]+\.tmp")
+#: A temporary file younger than this is never removed: its writer may run on another host (a shared disk).
+STALE_AFTER_SECONDS = 60.0
 _umask: int | None = None
 
 
@@ -38,6 +44,40 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` exists here (True when that cannot be told)."""
+    if os.name == "nt":  # os.kill would terminate the process there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but is another user's, or the question is not allowed
+        return True
+    return True
+
+
+def remove_stale_temporaries(directory: str) -> None:
+    """Remove the temporary files of saves into ``directory`` whose process was killed (SIGKILL, power loss).
+
+    Only files of this module's naming scheme are considered, and only those whose writer is not running
+    and that were last written more than ``STALE_AFTER_SECONDS`` ago; nothing else is touched.
+    """
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        match = _TEMPORARY.fullmatch(entry.name)
+        if match is None or int(match["pid"]) == os.getpid() or _running(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > \
+                    STALE_AFTER_SECONDS:
+                os.unlink(entry.path)
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """Write ``path`` through a temporary file in the same directory, then rename it into place.
@@ -45,8 +85,8 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     The temporary file is flushed and fsynced before ``os.replace`` (atomic on POSIX and Windows), and
     the directory is fsynced after it. If the block raises (or the process is interrupted), the temporary
     file is removed and ``path`` keeps its previous content. A process killed with SIGKILL mid-write leaves
-    a ``.<name>.*.tmp`` file beside the target, never a damaged target. An existing file's permission bits
-    are kept.
+    a ``.<name>.<pid>-*.tmp`` file beside the target, never a damaged target; a later save into that
+    directory removes it (``remove_stale_temporaries``). An existing file's permission bits are kept.
     """
     target = os.path.abspath(os.fspath(path))
     directory, name = os.path.split(target)
@@ -54,7 +94,8 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
         mode = _default_mode()
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=directory)
+    remove_stale_temporaries(directory)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}-", suffix=TEMP_SUFFIX, dir=directory)
     try:
         with os.fdopen(fd, "w+b") as file:
             yield file
