@@ -5,17 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 
+def _rows(label: str, layer: Any, depth: int) -> list[tuple[str, str, str, str]]:
+    """The layer's row, then its children's, indented: a layer that holds layers is shown as a tree."""
+    count = sum(int(value.size) for value in layer.params.values())
+    shape = "(None, " + ", ".join(str(size) for size in (layer.output_shape or ())) + ")"
+    rows = [(label, "  " * depth + type(layer).__name__, shape.replace(", )", ")"), f"{count:,}")]
+    children = getattr(layer, "children", None)
+    if callable(children):
+        for name, child in children():
+            rows += _rows(f"{label}.{name}", child, depth + 1)
+    return rows
+
+
 def summary_table(network: Any) -> str:
     rows = [("#", "Layer (type)", "Output shape", "Params")]
     for index, layer in enumerate(network.layers):
-        count = sum(int(value.size) for value in layer.params.values())
-        shape = "(None, " + ", ".join(str(size) for size in (layer.output_shape or ())) + ")"
-        rows.append((str(index), type(layer).__name__, shape.replace(", )", ")"), f"{count:,}"))
+        rows += _rows(str(index), layer, 0)
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     rule = "-" * (sum(widths) + 6)
 
     def line(row: tuple[str, ...]) -> str:
-        return "  ".join(cell.rjust(w) if column in (0, 3) else cell.ljust(w)
+        return "  ".join(cell.rjust(w) if column == 3 else cell.ljust(w)
                          for column, (cell, w) in enumerate(zip(row, widths))).rstrip()
 
     total = network.count_params()

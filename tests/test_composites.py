@@ -121,3 +121,49 @@ def test_nested_combinators_train_save_and_load(tmp_path, plain_sgd):
 def test_the_kit_passes_each_combinator_built_from_layers_of_other_kinds():
     check_layer(Residual([{"name": "dense", "output_size": 5}, {"name": "layer_norm"}]))
     check_layer(Branch([{"name": "dropout", "rate": 0.5}, "identity"], merge="add"))
+
+
+def test_summary_shows_layers_made_of_layers_as_a_tree():
+    net = Network([{"name": "residual", "body": [{"name": "dense", "output_size": 4}, "relu"]},
+                   {"name": "dense", "output_size": 2}], input_shape=(4,))
+    rows = [line.split() for line in net.summary().splitlines()[4:8]]
+    assert [row[:2] for row in rows] == [["0", "Residual"], ["0.body", "Sequential"], ["0.body.0", "Dense"],
+                                         ["0.body.1", "ReLU"]]
+    assert rows[0][-1] == "20" and rows[2][-1] == "20"  # a composite counts its children's parameters
+
+
+def test_a_composite_of_threaded_layers_is_threaded_too():
+    class Threaded(Dense):
+        parallel = True
+
+    assert Residual(Threaded(4)).parallel and not Residual(Dense(4)).parallel
+
+
+def test_a_training_config_nests_combinators_as_tables(tmp_path, plain_sgd):
+    from nnfs_core.config import load_config
+
+    path = tmp_path / "residual.toml"
+    path.write_text('''dataset = "digits"
+epochs = 1
+loss = "cross_entropy"
+optimizer = { name = "plain_sgd", learning_rate = 0.1 }
+
+[[layers]]
+name = "flatten"
+
+[[layers]]
+name = "dense"
+output_size = 16
+
+[[layers]]
+name = "residual"
+body = [{ name = "dense", output_size = 16 }, "relu", { name = "dense", output_size = 16 }]
+
+[[layers]]
+name = "dense"
+output_size = 10
+''')
+    net = load_config(path).network()
+    assert type(net.layers[2]).__name__ == "Residual"
+    net.build((1, 8, 8))
+    assert "body.2.weight" in net.layers[2].params

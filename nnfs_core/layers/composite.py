@@ -28,6 +28,11 @@ class CompositeLayer(BaseLayer):
         """``(name, layer)`` for every child, in the order their arrays are listed."""
         raise NotImplementedError(f"{type(self).__name__} does not list its children")
 
+    @property
+    def parallel(self) -> bool:  # type: ignore[override]
+        """A composite is worth cutting over threads when one of its children is (a residual of convolutions)."""
+        return any(getattr(child, "parallel", False) for _, child in self.children())
+
     def build_child(self, layer: Any, input_shape: tuple[int, ...], *, rng: np.random.Generator,
                     dtype: Any) -> tuple[int, ...]:
         """Build one child for per-sample ``input_shape`` with this layer's backend; a child already built
