@@ -30,6 +30,7 @@ class Branch(CompositeLayer):
     branches : sequence of layers, names, config dicts, or lists of them (each a Sequential)
         The paths, at least one.
     merge : {"add", "multiply", "concatenate"}
+        How the paths' outputs are combined: elementwise sum or product (equal shapes), or joined along ``axis``.
     axis : int
         The per-sample axis ``concatenate`` joins along.
     """
