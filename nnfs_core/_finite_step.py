@@ -9,7 +9,7 @@ before the step (docs/architecture.md, "Training loop").
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,8 +37,10 @@ def all_finite(arrays: Sequence[Array]) -> bool:
     return True
 
 
-def apply_finite_step(optimizer: Any, params: list[Array], grads: list[Array], backup: list[Array]) -> None:
+def apply_finite_step(optimizer: Any, params: Any, grads: Any, backup: list[Array]) -> None:
     """``optimizer.step(params, grads)``, unless the gradients or the updated parameters are not finite.
+
+    ``params`` and ``grads`` are what the optimizer takes: ``{path: array}`` mappings or two lists.
 
     ``backup`` is the caller's list of scratch arrays (kept between steps so that no step allocates):
     the parameters are copied there before the step and copied back if the step made one non-finite.
@@ -49,6 +51,9 @@ def apply_finite_step(optimizer: Any, params: list[Array], grads: list[Array], b
         The gradients, or the parameters after the step, hold NaN or inf; the parameters are unchanged
         (so they are after any other exception raised by the step).
     """
+    step_params, step_grads = params, grads
+    if isinstance(params, Mapping):
+        params, grads = list(params.values()), list(grads.values())
     if not all_finite(grads):
         raise TrainingDivergedError(f"the gradients became NaN or infinite; {_ADVICE}")
     if len(backup) != len(params) or any(b.shape != p.shape or b.dtype != p.dtype for b, p in zip(backup, params)):
@@ -56,7 +61,7 @@ def apply_finite_step(optimizer: Any, params: list[Array], grads: list[Array], b
     for saved, param in zip(backup, params):
         np.copyto(saved, param)
     try:
-        optimizer.step(params, grads)
+        optimizer.step(step_params, step_grads)
         if not all_finite(params):
             raise TrainingDivergedError(f"the update made the weights NaN or infinite; {_ADVICE}")
     except BaseException:

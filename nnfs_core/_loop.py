@@ -90,7 +90,9 @@ def run_epochs(
 
     hook = make_plugin_manager(callbacks).hook
     steps = -(-len(x) // batch_size)
-    params, grads = network.trainable_parameters()
+    from nnfs_core._parameters import optimizer_arguments
+
+    params, grads = optimizer_arguments(network)
     buffer = np.empty((min(batch_size, len(x)), *x.shape[1:]), dtype=x.dtype) if shuffle else None
     names = ["loss", *(metric.name for metric in metrics)]
     progress = network._fit_progress = FitProgress(len(x), batch_size, shuffle, steps, callbacks)

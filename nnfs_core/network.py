@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
 
+from nnfs_core import _parameters, registry
 from nnfs_core import ops as backends
-from nnfs_core import registry
 from nnfs_core._data import DataError, as_inputs, as_targets, check_batch_size
 from nnfs_core._finite_step import apply_finite_step
 from nnfs_core._summary import summary_table
@@ -98,8 +98,19 @@ class Network:
 
     # -- structure -------------------------------------------------------------------------------------
     def add(self, layer: Any, input_shape: Sequence[int] | None = None) -> Network:
-        """Append a layer (instance, name or config dict); ``input_shape`` as in the seed's first example."""
+        """Append a layer (instance, name or config dict); ``input_shape`` as in the seed's first example.
+
+        A config dict may say ``"trainable": False`` (a frozen layer, see :meth:`freeze`).
+        """
+        trainable = True
+        if isinstance(layer, dict) and "trainable" in layer:
+            layer = dict(layer)
+            trainable = layer.pop("trainable")
+            if not isinstance(trainable, bool):
+                raise ConfigError(f"layer config {layer!r:.80}: trainable must be true or false, got {trainable!r}")
         layer = registry.layers.resolve(layer)
+        if not trainable:
+            layer.trainable = False
         if input_shape is not None:
             if self.layers:
                 raise ConfigError("Network.add: input_shape can only be given with the first layer")
@@ -156,15 +167,46 @@ class Network:
         declared = getattr(self.layers[0], "input_dtype", None) if self.layers else None
         return self.dtype if declared is None else np.dtype(declared)
 
+    # -- named parameters (see nnfs_core._parameters) --------------------------------------------------------
+    def named_parameters(self) -> Iterator[tuple[str, Array]]:
+        """``(path, array)`` for every parameter, frozen or not: ``("layers.0.weight", W)``, in layer order."""
+        return _parameters.named_parameters(self)
+
+    def parameters(self) -> Iterator[Array]:
+        """Every parameter array (the arrays themselves), in the order of :meth:`named_parameters`."""
+        return (value for _, value in _parameters.named_parameters(self))
+
+    def named_state(self) -> Iterator[tuple[str, Array]]:
+        """``(path, array)`` for every non-trainable state array (``layers.1.running_mean``)."""
+        return _parameters.named_state(self)
+
+    def state_dict(self) -> dict[str, Array]:
+        """Copies of every parameter and state array by path (torch's ``state_dict``)."""
+        return _parameters.state_dict(self)
+
+    def load_state_dict(self, state: Any, strict: bool = True) -> _parameters.IncompatibleKeys:
+        """Copy a :meth:`state_dict` into this network, as torch's: with ``strict`` the names must be the same
+        (``ModelFormatError`` lists missing and unexpected keys); shapes always (``ShapeError``). Nothing
+        changes when an error is raised. Returns ``(missing_keys, unexpected_keys)``."""
+        return _parameters.load_state_dict(self, state, strict)
+
+    def freeze(self, *patterns: str) -> list[str]:
+        """Freeze the layers whose paths match (``"layers.0"``, ``"layers.[0-2]"``, ``"layers.*"``); returns them.
+
+        A frozen layer's parameters get no update, no weight decay and no optimizer state; a frozen BatchNorm
+        normalises with its running statistics and keeps them (Keras semantics, docs/training.md).
+        With no pattern, every layer is frozen.
+        """
+        return _parameters.set_trainable(self, patterns or ("layers.*",), False)
+
+    def unfreeze(self, *patterns: str) -> list[str]:
+        """Make the matching layers (all with no pattern) trainable again; see :meth:`freeze`."""
+        return _parameters.set_trainable(self, patterns or ("layers.*",), True)
+
     def trainable_parameters(self) -> tuple[list[Array], list[Array]]:
-        """Parameters of trainable layers and their gradients, in a fixed order (the optimizer's keys)."""
-        params, grads = [], []
-        for layer in self.layers:
-            if getattr(layer, "trainable", True):
-                for name, value in layer.params.items():
-                    params.append(value)
-                    grads.append(layer.grads[name])
-        return params, grads
+        """Parameters of trainable layers and their gradients, in the order of :meth:`named_parameters`."""
+        params, grads = _parameters.named_trainable(self)
+        return list(params.values()), list(grads.values())
 
     # -- the three passes --------------------------------------------------------------------------------
     def _forward(self, x: Array, training: bool) -> Array:
@@ -173,7 +215,7 @@ class Network:
             x = run_forward(layer, x, training=training)[0]
         return x
 
-    def _train_step(self, x: Array, y: Array, params: list[Array], grads: list[Array]) -> tuple[float, Array]:
+    def _train_step(self, x: Array, y: Array, params: Any, grads: Any) -> tuple[float, Array]:
         """Forward keeping each layer's cache, loss, backward through the caches, one optimizer step.
 
         The caches live in this call only (docs/architecture.md, "The life of a training step"): an
@@ -196,7 +238,7 @@ class Network:
         """One optimisation step on one batch; returns the batch's loss (before the step)."""
         x, y = self._check_training_data(x, y)
         with self._threads():
-            return self._train_step(x, y, *self.trainable_parameters())[0]
+            return self._train_step(x, y, *_parameters.optimizer_arguments(self))[0]
 
     def _threads(self) -> AbstractContextManager[None]:
         """The backend's set-up for running these layers (the CPU backend's threads and BLAS policy)."""
@@ -211,6 +253,7 @@ class Network:
 
     def _check_training_data(self, x: Any, y: Any, name: str = "X") -> tuple[Array, Array]:
         self._check_ready()
+        _parameters.check_param_groups(self)
         x = as_inputs(x, self.input_dtype, name)
         y = as_targets(y, len(x), self.dtype, "y" if name == "X" else f"{name}'s y")
         self._ensure_built(x, name)
@@ -391,7 +434,8 @@ class Network:
         from nnfs_core._config import to_jsonable
 
         return {
-            "layers": [registry.config_of(layer) for layer in self.layers],
+            "layers": [registry.config_of(layer) if getattr(layer, "trainable", True) else
+                       {**registry.config_of(layer), "trainable": False} for layer in self.layers],
             "optimizer": None if self.optimizer is None else registry.config_of(self.optimizer),
             "loss": None if self.loss is None else registry.config_of(self.loss),
             "metrics": None if self.metrics is None else to_jsonable(self.metrics, "Network.metrics"),

@@ -8,7 +8,9 @@ and a ``get_config`` read off the constructor's signature). No ``__init__`` here
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
@@ -88,12 +90,17 @@ class Loss(Protocol):
 
 @runtime_checkable
 class Optimizer(Protocol):
-    """Updates parameter arrays in place from their gradients (``BaseOptimizer`` implements it)."""
+    """Updates parameter arrays in place from their gradients.
+
+    ``step`` takes ``{name: array}`` mappings keyed by the parameters' paths when the optimizer has
+    ``keys_by_name = True`` (every :class:`BaseOptimizer`), and two lists otherwise (the first release's
+    protocol, still driven; such an optimizer can only key its state by position).
+    """
 
     learning_rate: float
 
-    def step(self, params: list[Array], grads: list[Array]) -> None:
-        """Update each array of ``params`` in place from the gradient at the same position."""
+    def step(self, params: Any, grads: Any) -> None:
+        """Update each parameter in place from its gradient (mappings by path, or two lists)."""
 
     def state_dict(self) -> dict[str, Any]:
         """Everything the optimizer needs to resume, as plain numbers and arrays."""
@@ -382,23 +389,46 @@ class BaseLoss(_Configurable):
 
 
 class BaseOptimizer(_Configurable):
-    """Base class for optimizers: gradient clipping, per-parameter state and ``state_dict``.
+    """Base class for optimizers: gradient clipping, parameter groups, per-parameter state and ``state_dict``.
 
-    Subclasses implement ``update``, which changes one parameter in place from its gradient and
-    its own state dictionary (created empty on the first step). ``self.iterations`` counts steps taken.
+    Subclasses implement :meth:`update`, which changes one parameter in place from its gradient and
+    its own state dictionary (created empty on the first step), reading its hyperparameters from ``self``
+    (while a parameter group's parameters are updated, the group's values are set on ``self``).
+    ``self.iterations`` counts steps taken.
+
+    :meth:`step` takes ``{name: array}`` mappings (the network's parameter paths, ``layers.3.weight``), and
+    the state is keyed by those names: whatever is frozen, added or reordered, a parameter keeps its own
+    moments. Lists (the first release's call) are accepted too; their state is keyed by position
+    (``"0"``, ``"1"``, ...). See docs/architecture.md ("Optimizer state").
 
     Parameters
     ----------
     learning_rate : float
         Step size; schedulers change it between steps.
     clip_norm : float, optional
-        Rescale all gradients together so that their global L2 norm is at most this (as
-        ``torch.nn.utils.clip_grad_norm_``).
+        Rescale all gradients together so that their global L2 norm (over every parameter given to
+        :meth:`step`, all groups) is at most this (as ``torch.nn.utils.clip_grad_norm_``).
     clip_value : float, optional
         Clip every gradient element into ``[-clip_value, clip_value]``.
+    param_groups : list of dict, optional
+        ``[{"params": "layers.*.bias", "weight_decay": 0.0}, {"params": ["layers.0", "layers.1"],
+        "learning_rate": 1e-4}]``: hyperparameters for the parameters whose paths match the patterns
+        (``fnmatch``; a layer's path selects its parameters), as ``torch.optim``'s parameter groups. Other
+        parameters use the optimizer's own values; schedulers scale every group's learning rate.
     """
 
-    def __init__(self, learning_rate: float, *, clip_norm: float | None = None, clip_value: float | None = None):
+    #: The network hands :meth:`step` ``{name: array}`` mappings. A subclass that overrides ``step`` gets
+    #: lists (the first release's call) unless it sets this itself.
+    keys_by_name: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in vars(cls) and "keys_by_name" not in vars(cls):
+            cls.keys_by_name = False
+
+    def __init__(self, learning_rate: float, *, clip_norm: float | None = None, clip_value: float | None = None,
+                 param_groups: list[dict[str, Any]] | None = None):
+        from nnfs_core._param_groups import normalize_groups
         from nnfs_core.validation import check_positive
 
         check_positive(type(self).__name__, "learning_rate", learning_rate, allow_zero=True)
@@ -409,25 +439,37 @@ class BaseOptimizer(_Configurable):
         self.learning_rate = float(learning_rate)
         self.clip_norm = clip_norm
         self.clip_value = clip_value
+        self.param_groups = normalize_groups(type(self).__name__, param_groups)
         self.iterations = 0
-        self.state: dict[int, dict[str, Array]] = {}
+        self.state: dict[str, dict[str, Array]] = {}
+        self._groups_checked = False
+        self._assignment: tuple[tuple[str, ...], list[int]] | None = None
 
-    def step(self, params: list[Array], grads: list[Array]) -> None:
-        """Update every parameter in place from its gradient (gradients may be clipped in place)."""
-        if len(params) != len(grads):
-            raise ValueError(f"{type(self).__name__}.step got {len(params)} parameters but {len(grads)} gradients")
+    def step(self, params: Mapping[str, Array] | Sequence[Array], grads: Mapping[str, Array] | Sequence[Array]) -> None:
+        """Update every parameter in place from its gradient (gradients may be clipped in place).
+
+        ``params`` and ``grads`` are ``{name: array}`` mappings with the same keys (or, as in the first
+        release, two lists of the same length, keyed by position).
+        """
+        from nnfs_core._param_groups import by_name
+
+        params, grads = by_name(type(self).__name__, params, grads)
         if self.clip_value is not None:
-            for grad in grads:
+            for grad in grads.values():
                 np.clip(grad, -self.clip_value, self.clip_value, out=grad)
         if self.clip_norm is not None:
-            total = float(np.sqrt(sum(float(np.vdot(grad, grad)) for grad in grads)))
+            total = float(np.sqrt(sum(float(np.vdot(grad, grad)) for grad in grads.values())))
             scale = self.clip_norm / (total + 1e-6)
             if scale < 1.0:
-                for grad in grads:
+                for grad in grads.values():
                     grad *= grad.dtype.type(scale)
         self.iterations += 1
-        for index, (param, grad) in enumerate(zip(params, grads)):
-            self.update(param, grad, self.state.setdefault(index, {}))
+        groups = self._group_of(tuple(params))
+        for index in sorted(set(groups)):
+            with self._hyperparameters(index):
+                for (name, param), group in zip(params.items(), groups):
+                    if group == index:
+                        self.update(param, grads[name], self.state.setdefault(name, {}))
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
         """Write this: change ``param`` in place from ``grad``, keeping what the rule carries in ``state``.
@@ -451,23 +493,66 @@ class BaseOptimizer(_Configurable):
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement update")
 
+    def _group_of(self, names: tuple[str, ...]) -> list[int]:
+        """The group index of each name (-1: the optimizer's own hyperparameters), cached per list of names."""
+        if not self.param_groups:
+            return [-1] * len(names)
+        if self._assignment is None or self._assignment[0] != names:
+            from nnfs_core._param_groups import assign
+
+            self.check_param_groups()
+            self._assignment = (names, assign(type(self).__name__, names, self.param_groups))
+        return self._assignment[1]
+
+    def check_param_groups(self) -> None:
+        """Check every group's hyperparameters by building this optimizer with them (its own checks run)."""
+        if not self._groups_checked:
+            from nnfs_core._param_groups import check_hyperparameters
+
+            check_hyperparameters(self)
+            self._groups_checked = True
+
+    def _hyperparameters(self, index: int) -> contextlib.AbstractContextManager[None]:
+        """Group ``index``'s hyperparameters set on ``self`` for the time of its updates (-1: none)."""
+        from nnfs_core._param_groups import overriding
+
+        if index < 0:
+            return contextlib.nullcontext()
+        return overriding(self, {key: value for key, value in self.param_groups[index].items() if key != "params"})
+
     def state_dict(self) -> dict[str, Any]:
-        """Plain numbers and arrays: ``learning_rate``, ``iterations`` and ``"<index>.<name>"`` arrays."""
-        flat: dict[str, Any] = {"learning_rate": self.learning_rate, "iterations": self.iterations}
-        for index, entries in self.state.items():
-            for name, value in entries.items():
-                flat[f"{index}.{name}"] = np.array(value, copy=True)
-        return flat
+        """``learning_rate``, ``iterations``, ``state`` (``{name: {key: array}}``, copies) and the groups'
+        current learning rates (``group_learning_rates``, None where a group follows ``learning_rate``)."""
+        return {
+            "learning_rate": self.learning_rate,
+            "iterations": self.iterations,
+            "group_learning_rates": [group.get("learning_rate") for group in self.param_groups],
+            "state": {name: {key: np.array(value, copy=True) for key, value in entries.items()}
+                      for name, entries in self.state.items()},
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`'s output; the first release's flat ``"<index>.<name>"`` keys are read
+        as position-keyed state (``"0"``, ``"1"``, ...)."""
         self.learning_rate = float(state["learning_rate"])
         self.iterations = int(state["iterations"])
-        self.state = {}
-        for key, value in state.items():
-            if key in ("learning_rate", "iterations"):
-                continue
-            index, _, name = key.partition(".")
-            self.state.setdefault(int(index), {})[name] = np.array(value, copy=True)
+        rates = state.get("group_learning_rates", [])
+        if len(rates) != len(self.param_groups):
+            raise ValueError(f"{type(self).__name__}: the state has {len(rates)} parameter groups, this optimizer "
+                             f"{len(self.param_groups)}; build the optimizer with the same param_groups")
+        for group, rate in zip(self.param_groups, rates):
+            if rate is not None:
+                group["learning_rate"] = float(rate)
+        if "state" in state:
+            entries = state["state"]
+        else:  # the first release: "<index>.<name>" keys next to learning_rate and iterations
+            entries = {}
+            for key, value in state.items():
+                if key not in ("learning_rate", "iterations"):
+                    index, _, name = key.partition(".")
+                    entries.setdefault(index, {})[name] = value
+        self.state = {str(name): {str(key): np.array(value, copy=True) for key, value in items.items()}
+                      for name, items in entries.items()}
 
 
 class BaseCallback:

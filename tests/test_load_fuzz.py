@@ -245,7 +245,7 @@ def _corpus(bases):
         "duplicate key": set_member(model, "header.json", b'{"format": "nnfs-model", "format": "nnfs-model"}'),
         "huge integer": set_member(model, "header.json", b'{"format_version": ' + b"9" * 5000 + b"}"),
         "other format": edit(lambda h: h.update(format="keras")),
-        "newer version": edit(lambda h: h.update(format_version=2)),
+        "newer version": edit(lambda h: h.update(format_version=3)),
         "version as text": edit(lambda h: h.update(format_version="1")),
         "unknown kind": edit(lambda h: h.update(kind="script")),
         "shape lie, same size": edit(_shape_lie),
@@ -308,6 +308,8 @@ def _corpus(bases):
         "dangling array reference": edit(lambda h: h.update(optimizer_state={"x": {"$array": "nowhere"}})),
         "optimizer index out of range": edit(lambda h: h.update(optimizer_state={"learning_rate": 0.1,
                                                                                  "iterations": 1, "99.v": 1.0})),
+        "optimizer state of nobody": edit(lambda h: h.update(optimizer_state={
+            "learning_rate": 0.1, "iterations": 1, "group_learning_rates": [], "state": {"layers.99.weight": {}}})),
         "optimizer state as list": edit(lambda h: h.update(optimizer_state=[1, 2])),
         "generator state bogus": edit(lambda h: h["generators"].update(network={"bit_generator": "PCG64",
                                                                                 "state": "x"})),
@@ -327,7 +329,7 @@ def test_the_corpus_is_refused_quickly_and_cheaply(bases, tmp_path):
         assert error is not None, f"{name}: loaded without an error"
         refused[name] = str(error)
     assert "pip install" in refused["unknown layer"] or "no_such_layer" in refused["unknown layer"]
-    assert "format version 2" in refused["newer version"] and "upgrade" in refused["newer version"]
+    assert "format version 3" in refused["newer version"] and "upgrade" in refused["newer version"]
     assert "zip bomb" in refused["zip bomb"]
     assert "not an nnfs model file" in refused["wrong magic"]
     assert "10**12" not in refused["10**12 elements"] and "limit" in refused["10**12 elements"]

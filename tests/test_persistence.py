@@ -165,9 +165,12 @@ def test_nnfs_optim_state_round_trips(tmp_path, digits):
         net.save(tmp_path / "optim.nnfs")
         loaded = Network.load(tmp_path / "optim.nnfs")
         saved, restored = net.optimizer.state_dict(), loaded.optimizer.state_dict()
-        assert sorted(saved) == sorted(restored)
-        for key, value in saved.items():
-            assert np.array_equal(value, restored[key]) and np.asarray(value).dtype == np.asarray(restored[key]).dtype
+        assert sorted(saved) == sorted(restored) and sorted(saved["state"]) == sorted(restored["state"])
+        assert {name for name, _ in net.named_parameters()} == set(saved["state"])
+        for name, entries in saved["state"].items():
+            for key, value in entries.items():
+                other = restored["state"][name][key]
+                assert np.array_equal(value, other) and np.asarray(value).dtype == np.asarray(other).dtype
         net.fit(x, y, epochs=1, batch_size=64, verbose=0)
         loaded.fit(x, y, epochs=1, batch_size=64, verbose=0)
         assert all(np.array_equal(a, b) for a, b in zip(net.trainable_parameters()[0],
@@ -193,7 +196,7 @@ def test_the_file_is_an_npz_with_a_json_header_and_no_pickle(tmp_path, plain_sgd
         assert archive.namelist()[0] == "header.json"
         header = json.loads(archive.read("header.json"))
         assert all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
-    assert header["format"] == FORMAT_NAME and header["format_version"] == 1
+    assert header["format"] == FORMAT_NAME and header["format_version"] == 2
     assert header["network"] == net.get_config()
     assert header["arrays"]["layers.2.state.running_var"] == {"shape": [16], "dtype": "float32"}
     roles = {component["role"]: component for component in header["components"]}

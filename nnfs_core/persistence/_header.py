@@ -18,11 +18,14 @@ from nnfs_core.errors import ModelFormatError
 from nnfs_core.persistence._limits import LoadLimits, check_dtype_name
 from nnfs_core.persistence._tree import NAME_RULE, is_safe_name
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "FILE_KINDS", "COMPONENT_KINDS", "ArraySpec", "Component", "Header",
-           "parse_header"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "READABLE_VERSIONS", "FILE_KINDS", "COMPONENT_KINDS", "ArraySpec",
+           "Component", "Header", "parse_header"]
 
 FORMAT_NAME = "nnfs-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Versions this reader accepts. Version 1 (the first release) kept optimizer state by the parameter's
+#: position; it is migrated to names when read (see persistence._state and docs/file-format.md).
+READABLE_VERSIONS = (1, 2)
 FILE_KINDS = ("model", "weights", "checkpoint")
 COMPONENT_KINDS = ("layers", "activations", "losses", "optimizers", "schedulers", "metrics", "initializers")
 _FLOAT_DTYPES = ("float16", "float32", "float64")
@@ -57,6 +60,7 @@ class Header:
     scheduler_state: Any = None
     generators: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] | None = None
+    format_version: int = FORMAT_VERSION
 
     @property
     def stored_elements(self) -> int:
@@ -121,10 +125,11 @@ def parse_header(raw: Any, limits: LoadLimits) -> Header:
         raise ModelFormatError(f"not an nnfs model file: header.json says format={top.value.get('format')!r:.60}, "
                                f"expected {FORMAT_NAME!r}")
     version = top.get("format_version", int)
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         newer = version > FORMAT_VERSION
         raise ModelFormatError(
-            f"unknown format version {version}: this nnfs-core reads version {FORMAT_VERSION}"
+            f"unknown format version {version}: this nnfs-core reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
             + ("; the file was written by a newer nnfs-core, upgrade it (pip install -U nnfs-core)" if newer else "")
         )
     kind = top.get("kind", str)
@@ -139,6 +144,7 @@ def parse_header(raw: Any, limits: LoadLimits) -> Header:
     trainable = [_Fields(item, f"layers[{i}]").get("trainable", bool) for i, item in enumerate(layers)]
     header = Header(kind, top.get("nnfs_core_version", str), network, shapes, trainable,
                     _components(top.get("components", list)), _arrays(top.get("arrays", dict), len(layers), limits))
+    header.format_version = version
     header.optimizer_state = top.value.get("optimizer_state")
     header.scheduler_state = top.value.get("scheduler_state")
     header.generators = top.get("generators", dict, optional=True) or {}

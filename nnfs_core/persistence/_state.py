@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from nnfs_core._parameters import named_parameters, named_trainable
 from nnfs_core.errors import ConfigError, ModelFormatError, NNFSError
 from nnfs_core.persistence._header import Header
 from nnfs_core.persistence._limits import DTYPES
@@ -116,7 +117,7 @@ def apply_states(network: Any, header: Header, arrays: dict[str, Array], max_dep
     """Restore the optimizer and scheduler state and every Generator state from the file."""
     if header.optimizer_state is not None and network.optimizer is not None:
         state = decode(header.optimizer_state, arrays, "optimizer_state", max_depth)
-        _check_optimizer_state(state, network)
+        state = _check_optimizer_state(state, network, header.format_version)
         _restore("optimizer state", network.optimizer.load_state_dict, state)
     if header.scheduler_state is not None and network.scheduler is not None:
         state = decode(header.scheduler_state, arrays, "scheduler_state", max_depth)
@@ -133,17 +134,42 @@ def apply_states(network: Any, header: Header, arrays: dict[str, Array], max_dep
                  state)
 
 
-def _check_optimizer_state(state: Any, network: Any) -> None:
-    """For ``BaseOptimizer`` state (``"<index>.<name>"`` keys): indices in range."""
+def _check_optimizer_state(state: Any, network: Any, version: int) -> Any:
+    """For :class:`~nnfs_core.protocols.BaseOptimizer` state: every name is one of the network's parameters.
+
+    A version-1 file keyed the state by the parameter's position among the trainable parameters
+    (``"<index>.<name>"`` keys); the positions are turned into the network's parameter paths here.
+    """
     from nnfs_core.protocols import BaseOptimizer
 
     if not isinstance(state, dict):
         raise ModelFormatError(f"optimizer_state must be an object, got {type(state).__name__}")
     if not isinstance(network.optimizer, BaseOptimizer):
-        return
-    count = len(network.trainable_parameters()[0])
-    for key in state:
-        index, dot, _ = key.partition(".")
-        if dot and (not index.isdigit() or int(index) >= count):
-            raise ModelFormatError(f"optimizer_state has {key!r:.80} but the network has {count} trainable "
-                                   f"parameters (state is keyed by the parameter's position)")
+        return state
+    if version == 1:
+        return _migrate_positions(state, list(named_trainable(network)[0]))
+    entries = state.get("state")
+    if not isinstance(entries, dict):
+        raise ModelFormatError(f"optimizer_state.state must be an object, got {type(entries).__name__}")
+    names = {name for name, _ in named_parameters(network)}
+    for name in entries:
+        if name not in names:
+            raise ModelFormatError(f"optimizer_state holds state for {name!r:.80}, which is not a parameter of this "
+                                   f"network ({len(names)} parameters)")
+    return state
+
+
+def _migrate_positions(state: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """A format-1 ``{"<index>.<key>": array, ...}`` state as the format-2 ``{"state": {path: {key: array}}}``."""
+    migrated: dict[str, Any] = {key: state[key] for key in ("learning_rate", "iterations") if key in state}
+    entries: dict[str, dict[str, Any]] = {}
+    for key, value in state.items():
+        index, dot, name = key.partition(".")
+        if not dot:
+            continue
+        if not index.isdigit() or int(index) >= len(names):
+            raise ModelFormatError(f"optimizer_state has {key!r:.80} but the network has {len(names)} trainable "
+                                   f"parameters (a format-1 file keys state by the parameter's position)")
+        entries.setdefault(names[int(index)], {})[name] = value
+    migrated["state"] = entries
+    return migrated

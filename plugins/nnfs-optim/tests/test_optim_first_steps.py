@@ -150,7 +150,7 @@ def test_lion_moves_every_coordinate_by_the_learning_rate():
     params = _step(optimizer)
     for got, p, g in zip(params, _params(), _grads()):
         np.testing.assert_allclose(got, p * (1 - 0.001 * 0.1) - 0.001 * np.sign(g), rtol=1e-15)
-    np.testing.assert_allclose(optimizer.state[0]["exp_avg"], 0.01 * _grads()[0], rtol=1e-15)
+    np.testing.assert_allclose(optimizer.state["0"]["exp_avg"], 0.01 * _grads()[0], rtol=1e-15)
 
 
 # --- zero gradients: torch steps every parameter that has a gradient, even an all-zero one ---------------
@@ -172,7 +172,7 @@ def test_zero_gradient_counts_as_a_step_for_bias_correction():
     optimizer = Adam(0.01, eps=1e-30)
     p = np.array([1.0])
     optimizer.step([p], [np.zeros(1)])
-    assert p[0] == 1.0 and int(optimizer.state[0]["step"]) == 1
+    assert p[0] == 1.0 and int(optimizer.state["0"]["step"]) == 1
     optimizer.step([p], [np.ones(1)])
     np.testing.assert_allclose(1.0 - p, 0.01 * math.sqrt(1.999) / 1.9, rtol=1e-12)
 
@@ -183,10 +183,10 @@ def test_all_zero_gradients_keep_the_state_finite(cls):
     for _ in range(3):
         optimizer.step([p], [np.zeros(2)])
     assert np.all(np.isfinite(p))
-    for value in optimizer.state[0].values():
+    for value in optimizer.state["0"].values():
         assert np.all(np.isfinite(value))
-    if "step" in optimizer.state[0]:
-        assert int(optimizer.state[0]["step"]) == 3
+    if "step" in optimizer.state["0"]:
+        assert int(optimizer.state["0"]["step"]) == 3
 
 
 def test_gradients_are_not_changed_by_an_update():

@@ -101,12 +101,23 @@ def test_a_step_allocates_no_parameter_sized_array(name, kwargs):
 
 
 def _serialised(state):
-    """Through an .npz file and back: a state dict holds nothing but plain numbers and arrays."""
+    """Through an .npz file and back: a state dict holds nothing but plain numbers, lists and arrays
+    (``state`` is ``{name: {key: array}}``, flattened here to ``state/<name>/<key>``)."""
+    flat = {key: value for key, value in state.items() if key not in ("state", "group_learning_rates")}
+    for name, entries in state["state"].items():
+        flat.update({f"state/{name}/{key}": value for key, value in entries.items()})
     buffer = io.BytesIO()
-    np.savez(buffer, **state)
+    np.savez(buffer, **flat)
     buffer.seek(0)
     with np.load(buffer, allow_pickle=False) as loaded:
-        return {key: loaded[key] for key in loaded.files}
+        restored = {"state": {}, "group_learning_rates": list(state["group_learning_rates"])}
+        for key in loaded.files:
+            if key.startswith("state/"):
+                _, name, entry = key.split("/")
+                restored["state"].setdefault(name, {})[entry] = loaded[key]
+            else:
+                restored[key] = loaded[key]
+        return restored
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -137,8 +148,10 @@ def test_state_dict_is_a_snapshot_not_a_view():
     saved = optimizer.state_dict()
     frozen = copy.deepcopy(saved)
     optimizer.step(params, _gradients(np.float64, 1, seed=5)[0])
-    for key, value in frozen.items():
-        np.testing.assert_array_equal(saved[key], value)
+    assert frozen["state"].keys() == saved["state"].keys()
+    for name, entries in frozen["state"].items():
+        for key, value in entries.items():
+            np.testing.assert_array_equal(saved["state"][name][key], value)
 
 
 def test_per_parameter_step_counts_follow_torch():
@@ -149,7 +162,7 @@ def test_per_parameter_step_counts_follow_torch():
         optimizer.step(first, [np.ones(3)])
     both = [first[0], np.zeros(2)]
     optimizer.step(both, [np.ones(3), np.ones(2)])
-    assert int(optimizer.state[0]["step"]) == 5 and int(optimizer.state[1]["step"]) == 1
+    assert int(optimizer.state["0"]["step"]) == 5 and int(optimizer.state["1"]["step"]) == 1
     np.testing.assert_allclose(both[1], -0.001 * np.ones(2) / (1 + 1e-8), rtol=1e-12)
 
 
@@ -178,4 +191,4 @@ def test_a_float64_checkpoint_loaded_for_float32_parameters_keeps_float32():
     assert all(param.dtype == np.float32 for param in params)
     for entries in target.state.values():
         assert entries["exp_avg"].dtype == entries["exp_avg_sq"].dtype == np.float32
-    assert int(target.state[0]["step"]) == 2
+    assert int(target.state["0"]["step"]) == 2
