@@ -100,7 +100,7 @@ class Network:
     def add(self, layer: Any, input_shape: Sequence[int] | None = None) -> Network:
         """Append a layer (instance, name or config dict); ``input_shape`` as in the seed's first example.
 
-        A config dict may say ``"trainable": False`` (a frozen layer, see :meth:`freeze`).
+        A config dict may say ``"trainable": False`` (a frozen layer, see ``freeze``).
         """
         trainable = True
         if isinstance(layer, dict) and "trainable" in layer:
@@ -173,7 +173,7 @@ class Network:
         return _parameters.named_parameters(self)
 
     def parameters(self) -> Iterator[Array]:
-        """Every parameter array (the arrays themselves), in the order of :meth:`named_parameters`."""
+        """Every parameter array (the arrays themselves), in the order of ``named_parameters``."""
         return (value for _, value in _parameters.named_parameters(self))
 
     def named_state(self) -> Iterator[tuple[str, Array]]:
@@ -185,7 +185,7 @@ class Network:
         return _parameters.state_dict(self)
 
     def load_state_dict(self, state: Any, strict: bool = True) -> _parameters.IncompatibleKeys:
-        """Copy a :meth:`state_dict` into this network, as torch's: with ``strict`` the names must be the same
+        """Copy a ``state_dict`` into this network, as torch's: with ``strict`` the names must be the same
         (``ModelFormatError`` lists missing and unexpected keys); shapes always (``ShapeError``). Nothing
         changes when an error is raised. Returns ``(missing_keys, unexpected_keys)``."""
         return _parameters.load_state_dict(self, state, strict)
@@ -200,11 +200,11 @@ class Network:
         return _parameters.set_trainable(self, patterns or ("layers.*",), False)
 
     def unfreeze(self, *patterns: str) -> list[str]:
-        """Make the matching layers (all with no pattern) trainable again; see :meth:`freeze`."""
+        """Make the matching layers (all with no pattern) trainable again; see ``freeze``."""
         return _parameters.set_trainable(self, patterns or ("layers.*",), True)
 
     def trainable_parameters(self) -> tuple[list[Array], list[Array]]:
-        """Parameters of trainable layers and their gradients, in the order of :meth:`named_parameters`."""
+        """Parameters of trainable layers and their gradients, in the order of ``named_parameters``."""
         params, grads = _parameters.named_trainable(self)
         return list(params.values()), list(grads.values())
 

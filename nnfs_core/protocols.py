@@ -93,7 +93,7 @@ class Optimizer(Protocol):
     """Updates parameter arrays in place from their gradients.
 
     ``step`` takes ``{name: array}`` mappings keyed by the parameters' paths when the optimizer has
-    ``keys_by_name = True`` (every :class:`BaseOptimizer`), and two lists otherwise (the first release's
+    ``keys_by_name = True`` (every ``BaseOptimizer``), and two lists otherwise (the first release's
     protocol, still driven; such an optimizer can only key its state by position).
     """
 
@@ -391,12 +391,12 @@ class BaseLoss(_Configurable):
 class BaseOptimizer(_Configurable):
     """Base class for optimizers: gradient clipping, parameter groups, per-parameter state and ``state_dict``.
 
-    Subclasses implement :meth:`update`, which changes one parameter in place from its gradient and
+    Subclasses implement ``update``, which changes one parameter in place from its gradient and
     its own state dictionary (created empty on the first step), reading its hyperparameters from ``self``
     (while a parameter group's parameters are updated, the group's values are set on ``self``).
     ``self.iterations`` counts steps taken.
 
-    :meth:`step` takes ``{name: array}`` mappings (the network's parameter paths, ``layers.3.weight``), and
+    ``step`` takes ``{name: array}`` mappings (the network's parameter paths, ``layers.3.weight``), and
     the state is keyed by those names: whatever is frozen, added or reordered, a parameter keeps its own
     moments. Lists (the first release's call) are accepted too; their state is keyed by position
     (``"0"``, ``"1"``, ...). See docs/architecture.md ("Optimizer state").
@@ -407,7 +407,7 @@ class BaseOptimizer(_Configurable):
         Step size; schedulers change it between steps.
     clip_norm : float, optional
         Rescale all gradients together so that their global L2 norm (over every parameter given to
-        :meth:`step`, all groups) is at most this (as ``torch.nn.utils.clip_grad_norm_``).
+        ``step``, all groups) is at most this (as ``torch.nn.utils.clip_grad_norm_``).
     clip_value : float, optional
         Clip every gradient element into ``[-clip_value, clip_value]``.
     param_groups : list of dict, optional
@@ -417,7 +417,7 @@ class BaseOptimizer(_Configurable):
         parameters use the optimizer's own values; schedulers scale every group's learning rate.
     """
 
-    #: The network hands :meth:`step` ``{name: array}`` mappings. A subclass that overrides ``step`` gets
+    #: The network hands ``step`` ``{name: array}`` mappings. A subclass that overrides ``step`` gets
     #: lists (the first release's call) unless it sets this itself.
     keys_by_name: ClassVar[bool] = True
 
@@ -532,7 +532,7 @@ class BaseOptimizer(_Configurable):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict`'s output; the first release's flat ``"<index>.<name>"`` keys are read
+        """Restore ``state_dict``'s output; the first release's flat ``"<index>.<name>"`` keys are read
         as position-keyed state (``"0"``, ``"1"``, ...)."""
         self.learning_rate = float(state["learning_rate"])
         self.iterations = int(state["iterations"])

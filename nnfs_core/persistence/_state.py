@@ -135,7 +135,7 @@ def apply_states(network: Any, header: Header, arrays: dict[str, Array], max_dep
 
 
 def _check_optimizer_state(state: Any, network: Any, version: int) -> Any:
-    """For :class:`~nnfs_core.protocols.BaseOptimizer` state: every name is one of the network's parameters.
+    """For ``BaseOptimizer`` state: every name is one of the network's parameters.
 
     A version-1 file keyed the state by the parameter's position among the trainable parameters
     (``"<index>.<name>"`` keys); the positions are turned into the network's parameter paths here.
