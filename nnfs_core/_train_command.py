@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--output", help="directory for the model, history and plot (default runs/<config name>)")
     parser.add_argument("--plot", metavar="PNG", help="write training/validation curves to this PNG (needs matplotlib)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--resume", nargs="?", const="", metavar="DIR",
+                        help="continue from the newest checkpoint in DIR (a checkpoint file also works); without "
+                             "DIR, from this run's checkpoints (<output>/checkpoints unless the config says where)")
     parser.set_defaults(run=run)
 
 
@@ -53,18 +58,26 @@ def run(args: argparse.Namespace) -> int:
     print(network.summary())
     with config.blame("output"):
         output.mkdir(parents=True, exist_ok=True)
+    callbacks, checkpoints = _with_checkpoints(config.callbacks, output)
+    resume_from = _resume_point(args.resume, checkpoints)
     start = time.perf_counter()
-    history = network.fit(x_train, y_train, epochs=config.epochs, batch_size=config.batch_size,
-                          validation_split=config.validation_split, verbose=0 if args.quiet else 1,
-                          callbacks=[CSVLogger(str(output / "history.csv")), *config.callbacks])
+    try:
+        history = network.fit(x_train, y_train, epochs=config.epochs, batch_size=config.batch_size,
+                              validation_split=config.validation_split, verbose=0 if args.quiet else 1,
+                              callbacks=[CSVLogger(str(output / "history.csv"), append=resume_from is not None),
+                                         *callbacks], resume_from=resume_from)
+    except OSError as error:
+        return _write_failed("training stopped: writing a file", error, checkpoints)
     seconds = time.perf_counter() - start
     test = network.evaluate(x_test, y_test)
     trained = len(x_train) * (1 - config.validation_split) * len(history.epoch)
     print(_results(history.history, test, seconds, trained))
     model_path = output / "model.nnfs"
-    if hasattr(network, "save"):
+    try:
         network.save(model_path)
-        print(f"model saved to {model_path}")
+    except OSError as error:
+        return _write_failed(f"saving the model to {model_path}", error, checkpoints)
+    print(f"model saved to {model_path}")
     print(f"history written to {output / 'history.csv'}")
     if args.plot:
         from nnfs_core.plots import plot_history
@@ -72,6 +85,45 @@ def run(args: argparse.Namespace) -> int:
         plot_history(history.history, args.plot)
         print(f"curves plotted to {args.plot}")
     return 0
+
+
+def _with_checkpoints(callbacks: list[Any], output: Path) -> tuple[list[Any], Path]:
+    """The config's callbacks with a checkpoint every epoch (unless it has its own), and their directory."""
+    from nnfs_core.callbacks.model_checkpoint import ModelCheckpoint
+
+    own = [callback for callback in callbacks if isinstance(callback, ModelCheckpoint)]
+    if own:  # the deepest directory that no placeholder decides
+        return callbacks, Path(os.path.dirname(own[0].filepath.split("{", 1)[0]) or ".")
+    checkpoints = output / "checkpoints"
+    return [*callbacks, ModelCheckpoint(str(checkpoints / "epoch-{epoch:04d}.nnfs"), keep_last=1)], checkpoints
+
+
+def _resume_point(resume: str | None, checkpoints: Path) -> str | None:
+    """The checkpoint ``--resume`` names (None without --resume); an error if there is none to resume from."""
+    from nnfs_core.persistence import latest_checkpoint
+
+    if resume is None:
+        return None
+    where = Path(resume) if resume else checkpoints
+    found = str(where) if where.is_file() else latest_checkpoint(where) if where.is_dir() else None
+    if found is None:
+        raise ConfigError(f"--resume: no checkpoint in {where} to resume from; train without --resume first"
+                          + ("" if resume else ", or pass --resume DIR naming the directory of the checkpoints"))
+    print(f"resuming from {found}")
+    return found
+
+
+def _write_failed(what: str, error: OSError, checkpoints: Path) -> int:
+    """Say what could not be written and why, and where the last checkpoint is kept; the exit status 1."""
+    from nnfs_core.persistence import latest_checkpoint
+
+    last = latest_checkpoint(checkpoints) if checkpoints.is_dir() else None
+    kept = (f"the last checkpoint is kept at {last}; make room and run the same command with --resume "
+            f"{checkpoints} to continue from it" if last else "no checkpoint had been written yet")
+    reason = error.strerror or str(error)
+    print(f"nnfs train: error: {what} failed: {reason}" + (f" ({error.filename})" if error.filename else "")
+          + f"; {kept}", file=sys.stderr)
+    return 1
 
 
 def _results(history: dict[str, list[float]], test: dict[str, float], seconds: float, samples: float) -> str:
