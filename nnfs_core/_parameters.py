@@ -52,14 +52,30 @@ def named_state(network: Any) -> Iterator[tuple[str, Array]]:
             yield f"layers.{index}.{name}", value
 
 
+def named_layers(network: Any) -> Iterator[tuple[str, Any]]:
+    """``(path, layer)`` for every layer, those inside layers that hold layers too (``layers.2.body.0``)."""
+
+    def walk(path: str, layer: Any) -> Iterator[tuple[str, Any]]:
+        yield path, layer
+        children = getattr(layer, "children", None)
+        if callable(children):
+            for name, child in children():
+                yield from walk(f"{path}.{name}", child)
+
+    for index, layer in enumerate(network.layers):
+        yield from walk(f"layers.{index}", layer)
+
+
 def named_trainable(network: Any) -> tuple[dict[str, Array], dict[str, Array]]:
-    """Parameters of trainable layers and their gradients, ``{path: array}``, in layer order."""
+    """Parameters of trainable layers and their gradients, ``{path: array}``, in layer order (a layer inside
+    a layer that holds layers is left out when it, or a block around it, is frozen)."""
     params: dict[str, Array] = {}
     grads: dict[str, Array] = {}
     for index, layer in enumerate(network.layers):
         if getattr(layer, "trainable", True):
             layer_grads = getattr(layer, "grads", {})
-            for name, value in _layer_items(layer, "parameters"):
+            nested = getattr(layer, "named_trainable_parameters", None)
+            for name, value in (nested() if callable(nested) else _layer_items(layer, "parameters")):
                 params[f"layers.{index}.{name}"] = value
                 grads[f"layers.{index}.{name}"] = _grad_of(layer, name, layer_grads)
     return params, grads
@@ -102,8 +118,9 @@ def set_trainable(network: Any, patterns: tuple[str, ...], trainable: bool) -> l
 
     A pattern matching no layer raises ``ConfigError`` naming it and the layer paths.
     """
-    paths = [f"layers.{index}" for index in range(len(network.layers))]
-    chosen = []
+    layers = list(named_layers(network))  # nested ones too: 'layers.2.body' freezes a sub-block
+    paths = [path for path, _ in layers]
+    chosen: list[int] = []
     for pattern in patterns:
         if not isinstance(pattern, str):
             raise ConfigError(f"freeze/unfreeze take layer path patterns such as 'layers.0' or 'layers.*', "
@@ -114,7 +131,7 @@ def set_trainable(network: Any, patterns: tuple[str, ...], trainable: bool) -> l
                               f"(freezing works on layers; a parameter path such as 'layers.0.bias' is not a layer)")
         chosen += [index for index in hits if index not in chosen]
     for index in chosen:
-        network.layers[index].trainable = trainable
+        layers[index][1].trainable = trainable
     return [paths[index] for index in sorted(chosen)]
 
 

@@ -9,7 +9,8 @@ def _rows(label: str, layer: Any, depth: int) -> list[tuple[str, str, str, str]]
     """The layer's row, then its children's, indented: a layer that holds layers is shown as a tree."""
     count = sum(int(value.size) for value in layer.params.values())
     shape = "(None, " + ", ".join(str(size) for size in (layer.output_shape or ())) + ")"
-    rows = [(label, "  " * depth + type(layer).__name__, shape.replace(", )", ")"), f"{count:,}")]
+    frozen = "" if getattr(layer, "trainable", True) else " (frozen)"
+    rows = [(label, "  " * depth + type(layer).__name__ + frozen, shape.replace(", )", ")"), f"{count:,}")]
     children = getattr(layer, "children", None)
     if callable(children):
         for name, child in children():
@@ -28,9 +29,10 @@ def summary_table(network: Any) -> str:
         return "  ".join(cell.rjust(w) if column == 3 else cell.ljust(w)
                          for column, (cell, w) in enumerate(zip(row, widths))).rstrip()
 
+    from nnfs_core._parameters import named_trainable
+
     total = network.count_params()
-    trainable = sum(int(value.size) for layer in network.layers if getattr(layer, "trainable", True)
-                    for value in layer.params.values())
+    trainable = sum(int(value.size) for value in named_trainable(network)[0].values())
     lines = [f"Network: input {network.input_shape}, dtype {network.dtype.name}", rule, line(rows[0]), rule]
     lines += [line(row) for row in rows[1:]]
     lines += [rule, f"Total params: {total:,}", f"Trainable params: {trainable:,}",

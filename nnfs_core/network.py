@@ -109,6 +109,12 @@ class Network:
             if not isinstance(trainable, bool):
                 raise ConfigError(f"layer config {layer!r:.80}: trainable must be true or false, got {trainable!r}")
         layer = registry.layers.resolve(layer)
+        for index, other in enumerate(self.layers):
+            if other is layer:
+                raise ConfigError(
+                    f"Network.add: this {type(layer).__name__} instance is already layer {index}; to use one layer in "
+                    f"two places (shared weights, gradients summed) put both uses in a sequential: "
+                    f"Sequential([layer, ..., layer]) (nnfs_core.layers.sequential)")
         if not trainable:
             layer.trainable = False
         if input_shape is not None:

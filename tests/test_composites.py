@@ -167,3 +167,28 @@ output_size = 10
     assert type(net.layers[2]).__name__ == "Residual"
     net.build((1, 8, 8))
     assert "body.2.weight" in net.layers[2].params
+
+
+def test_a_sub_block_freezes_by_its_path(plain_sgd):
+    net = Network([{"name": "dense", "output_size": 4},
+                   {"name": "residual", "body": [{"name": "dense", "output_size": 4}, "relu",
+                                                 {"name": "dense", "output_size": 4}]},
+                   {"name": "dense", "output_size": 2}], input_shape=(3,), loss="mse", optimizer=plain_sgd(0.1),
+                  seed=0).build()
+    assert "layers.1.body.0.weight" in dict(net.named_parameters())
+    assert net.freeze("layers.1.body.0") == ["layers.1.body.0"]
+    frozen = net.layers[1].params["body.0.weight"].copy()
+    moving = net.layers[1].params["body.2.weight"].copy()
+    net.train_on_batch(RNG.standard_normal((8, 3)), RNG.standard_normal((8, 2)))
+    np.testing.assert_array_equal(net.layers[1].params["body.0.weight"], frozen)
+    assert not np.array_equal(net.layers[1].params["body.2.weight"], moving)
+    summary = net.summary()
+    assert "Dense (frozen)" in summary and "Trainable params: 46" in summary
+    net.unfreeze("layers.1.*")
+    assert "Trainable params: 66" in net.summary()
+
+
+def test_a_network_refuses_one_instance_twice_and_says_how_to_share_it():
+    shared = Dense(3)
+    with pytest.raises(ConfigError, match="put both uses in a sequential"):
+        Network([shared, "relu", shared])

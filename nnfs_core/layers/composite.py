@@ -81,6 +81,18 @@ class CompositeLayer(BaseLayer):
     def named_gradients(self) -> Iterator[tuple[str, Array]]:
         return iter(self.grads.items())
 
+    def named_trainable_parameters(self) -> Iterator[tuple[str, Array]]:
+        """The parameters of the children that are trainable (a frozen child, or block, is left out)."""
+        seen: set[int] = set()
+        for name, child in self.children():
+            if id(child) in seen or not getattr(child, "trainable", True):
+                continue
+            seen.add(id(child))
+            nested = getattr(child, "named_trainable_parameters", None)
+            items = nested() if callable(nested) else child.params.items()
+            for path, value in items:
+                yield f"{name}.{path}", value
+
     def gather_grads(self, sums: dict[int, dict[str, Array]]) -> None:
         """Write every child's gradients (summed over its uses, see `backward_through`) into ``grads``."""
         seen: set[int] = set()
