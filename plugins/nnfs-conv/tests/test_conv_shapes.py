@@ -142,3 +142,21 @@ def test_conv_config_keeps_the_arguments_as_given():
     assert config == {"out_channels": 8, "kernel_size": [3, 5], "stride": 2, "padding": [1, 2], "dilation": 1,
                       "groups": 2, "use_bias": True, "padding_mode": "circular"}
     assert Conv2D(**config).get_config() == config
+
+
+def test_up_sampling_builds_within_its_declared_cost():
+    """Building holds at most 3 float32 values per declared value: the load budget's bound (a fuzz case)."""
+    import tracemalloc
+
+    layer = UpSampling2D((283.0, 570), mode="nearest")
+    held, _ = layer.build_cost((4, 4, 300))
+    UpSampling2D((3.0, 5), mode="nearest").build((4, 4, 30), rng=np.random.default_rng(0), dtype=np.float32)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        baseline = tracemalloc.get_traced_memory()[0]
+        layer.build((4, 4, 300), rng=np.random.default_rng(0), dtype=np.float32)
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+    finally:
+        tracemalloc.stop()
+    assert peak <= 3 * 4 * held + 2**16
