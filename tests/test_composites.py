@@ -11,7 +11,7 @@ from nnfs_core.layers.branch import Branch
 from nnfs_core.layers.dense import Dense
 from nnfs_core.layers.residual import Residual
 from nnfs_core.layers.sequential import Sequential
-from nnfs_core.protocols import run_backward, run_forward
+from nnfs_core.protocols import BaseLayer, run_backward, run_forward
 from nnfs_core.testing import check_layer, gradcheck
 
 RNG = np.random.default_rng(0)
@@ -192,3 +192,56 @@ def test_a_network_refuses_one_instance_twice_and_says_how_to_share_it():
     shared = Dense(3)
     with pytest.raises(ConfigError, match="put both uses in a sequential"):
         Network([shared, "relu", shared])
+
+
+# -- the kit's checks for sharing and for layers that hold layers ----------------------------------------------
+
+class _ScaleReusingItsBuffer(BaseLayer):
+    """y = x * s; its cache is a buffer it reuses from call to call (the hazard of a layer used twice)."""
+
+    example_input_shape = (4,)
+
+    def build(self, input_shape, *, rng, dtype):
+        super().build(input_shape, rng=rng, dtype=dtype)
+        self.params = {"scale": rng.standard_normal(input_shape).astype(self.dtype)}
+        self.grads = {"scale": np.zeros_like(self.params["scale"])}
+        self.output_shape = tuple(input_shape)
+        return self.output_shape
+
+    def forward_pass(self, x, *, training=False):
+        buffer = getattr(self, "_buffer", None)
+        if buffer is None or buffer.shape != x.shape:
+            buffer = self._buffer = np.empty_like(x)
+        buffer[...] = x
+        return x * self.params["scale"], buffer
+
+    def backward_pass(self, grad, x):
+        self.grads["scale"][...] = (grad * x).sum(axis=0)
+        return grad * self.params["scale"]
+
+
+class _CopyingSequential(Sequential):
+    """A composite that lists copies of its children's arrays: an optimizer would never reach the children."""
+
+    def collect_arrays(self):
+        super().collect_arrays()
+        self.params = {path: value.copy() for path, value in self.params.items()}
+
+
+def test_the_kit_catches_a_layer_that_cannot_be_used_twice():
+    from nnfs_core.testing import ConformanceError
+    from nnfs_core.testing._layer_checks import check_used_twice_in_one_model
+
+    check_used_twice_in_one_model(Sequential(["tanh", "sigmoid"]))
+    with pytest.raises(ConformanceError, match="used twice in one model"):
+        check_used_twice_in_one_model(_ScaleReusingItsBuffer())
+
+
+def test_the_kit_catches_a_composite_that_hides_its_childrens_arrays():
+    from nnfs_core.testing import ConformanceError
+    from nnfs_core.testing._layer_checks import check_layers_inside_are_exposed
+
+    layers = [{"name": "dense", "output_size": 4}, "tanh"]
+    check_layers_inside_are_exposed(Sequential(layers))
+    with pytest.raises(ConformanceError, match="'0.weight' is not that array"):
+        check_layers_inside_are_exposed(_CopyingSequential(layers))

@@ -253,6 +253,61 @@ def check_network_save_load(component: Any) -> None:
                               "output depends on belongs in params or state")
 
 
+def check_used_twice_in_one_model(component: Any) -> None:
+    """A layer whose output has its input's shape can be used twice in a row, one instance (shared weights):
+    each use's backward reads its own cache and the parameter gradients are summed over both uses (checked by
+    finite differences through ``Sequential([layer, layer])``). Layers of the first release's protocol (no
+    ``forward_pass``) and layers fed integers are not checked."""
+    from nnfs_core.layers.sequential import Sequential
+    from nnfs_core.protocols import STATEFUL, run_forward
+
+    layer, output_shape = built(component)
+    if output_shape != input_shape_of(component) or not takes_floats(component):
+        return
+    if run_forward(layer, batch(component), training=False)[1] is STATEFUL:
+        return
+    shared = fresh(component)
+    twice = Sequential([shared, shared])
+    twice.build(input_shape_of(component), rng=np.random.default_rng(0), dtype=np.float64)
+    try:
+        gradcheck(twice, batch(component), training=False)
+    except GradientCheckError as error:
+        raise fail(component, f"used twice in one model (one instance, shared weights): {error}; keep each "
+                              f"use's intermediates in the cache forward_pass returns") from None
+
+
+def _arrays_of(layer: Any, kind: str) -> list[tuple[str, Any]]:
+    named = getattr(layer, f"named_{kind}", None)
+    if callable(named):
+        return list(named())
+    return list((layer.params if kind == "parameters" else getattr(layer, "state", {})).items())
+
+
+def check_layers_inside_are_exposed(component: Any) -> None:
+    """A layer that holds layers (it has ``children()``) lists every child's parameters and state under
+    ``<child>.<name>`` as the same array objects (so an optimizer updating them updates the child), and
+    has a gradient for each of its parameters. Layers without children are not checked."""
+    layer, _ = built(component)
+    children = getattr(layer, "children", None)
+    if not callable(children):
+        return
+    seen: set[int] = set()
+    for name, child in children():
+        if id(child) in seen:
+            continue
+        seen.add(id(child))
+        for kind, own in (("parameters", layer.params), ("state", getattr(layer, "state", {}))):
+            for path, value in _arrays_of(child, kind):
+                key = f"{name}.{path}"
+                if own.get(key) is not value:
+                    raise fail(component, f"its child {name!r} has the {kind[:-1] if kind == 'parameters' else kind} "
+                                          f"{path!r}, but {key!r} is not that array in the composite's "
+                                          f"{'params' if kind == 'parameters' else 'state'}; list the children's "
+                                          f"arrays (CompositeLayer.collect_arrays does)")
+    if set(layer.grads) != set(layer.params):
+        raise fail(component, f"grads has the keys {sorted(layer.grads)}, params {sorted(layer.params)}")
+
+
 LAYER_CHECKS: list[Check] = [
     check_layer_protocol,
     check_constructor_stores_only_hyperparameters,
@@ -269,5 +324,7 @@ LAYER_CHECKS: list[Check] = [
     check_backward_sets_grads,
     check_backward_twice,
     check_cache_owned_by_its_forward,
+    check_used_twice_in_one_model,
+    check_layers_inside_are_exposed,
     check_network_save_load,
 ]
