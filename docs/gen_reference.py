@@ -65,6 +65,9 @@ PAGES: dict[str, Page] = {
                        "component, what was expected and what came.", modules=("nnfs_core.validation",)),
     "ops": Page("Compute backends", "Where a component's products, kernels and scratch memory come from; "
                 "chosen with `Network(ops=...)` or `NNFS_OPS`.", ("ops",), ("nnfs_core.ops",)),
+    "strategies": Page("Training strategies", "How `fit` spreads a run over processes, chosen with "
+                       "`fit(strategy=...)`, the config's `strategy` key, `NNFS_STRATEGY` or the launcher; see "
+                       "[Distributed training](../distributed.md).", ("strategies",), ("nnfs_core.strategies",)),
     "parallel": Page("Threads (deprecated)", "The first release's thread helpers, kept for packs that call "
                      "them; components now get their speed from their compute backend, see "
                      "[Compute backends](../concepts.md#compute-backends).", modules=("nnfs_core.parallel",)),

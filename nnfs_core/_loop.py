@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnfs_core.errors import TrainingDivergedError
+from nnfs_core.strategies.base import Strategy
 
 Array = np.ndarray[Any, Any]
 
@@ -48,7 +49,7 @@ def _batches(x: Array, y: Array, batch_size: int, order: Array | None, buffer: A
     Without shuffling the batches are views. With shuffling, rows are gathered into one reused buffer
     (no per-batch allocation, no per-epoch copy of the dataset).
     """
-    n = len(x)
+    n = len(x) if order is None else len(order)  # a strategy's shard of the order may be shorter
     for start in range(first * batch_size, n, batch_size):
         stop = min(start + batch_size, n)
         if order is None:
@@ -80,20 +81,35 @@ def _start_epoch(network: Any, progress: FitProgress, epoch: int, names: list[st
     return (rng.permutation(progress.samples) if progress.shuffle else None), 0
 
 
+def _over_ranks(strategy: Strategy, logs: dict[str, float]) -> dict[str, float]:
+    """A batch's logs for the global batch: every process's sizes added, losses and metrics averaged by them."""
+    if strategy.world_size == 1:
+        return logs
+    size = logs["size"]
+    sums = strategy.sum_over_ranks({key: value if key == "size" else value * size for key, value in logs.items()})
+    return {**{key: value / sums["size"] for key, value in sums.items()}, "size": round(sums["size"])}
+
+
 def run_epochs(
     network: Any, x: Array, y: Array, epochs: int, batch_size: int, shuffle: bool,
     validation_data: tuple[Array, Array] | None, metrics: list[Any], callbacks: list[Any], initial_epoch: int,
-    resume: ResumePoint | None = None,
+    resume: ResumePoint | None = None, strategy: Strategy | None = None,
 ) -> Any:
+    """The epochs of ``fit``; with a ``strategy`` of several processes this process reads its shard of each
+    step's batch, and callbacks marked ``rank_zero_only`` (progress, files) run on rank 0 alone."""
     from nnfs_core._hooks import make_plugin_manager
     from nnfs_core.callbacks.history import History
 
+    strategy = strategy or Strategy()
+    if not strategy.is_main:
+        callbacks = [callback for callback in callbacks if not getattr(callback, "rank_zero_only", False)]
     hook = make_plugin_manager(callbacks).hook
-    steps = -(-len(x) // batch_size)
+    steps = strategy.steps_per_epoch(len(x), batch_size)
     from nnfs_core._parameters import optimizer_arguments
 
     params, grads = optimizer_arguments(network)
-    buffer = np.empty((min(batch_size, len(x)), *x.shape[1:]), dtype=x.dtype) if shuffle else None
+    local_batch = strategy.local_batch_size(batch_size)
+    buffer = np.empty((min(local_batch, len(x)), *x.shape[1:]), dtype=x.dtype) if shuffle else None
     names = ["loss", *(metric.name for metric in metrics)]
     progress = network._fit_progress = FitProgress(len(x), batch_size, shuffle, steps, callbacks)
     network.stop_training = False
@@ -103,25 +119,27 @@ def run_epochs(
         for epoch in range(initial_epoch, epochs):
             hook.on_epoch_start(network=network, epoch=epoch)
             order, first = _start_epoch(network, progress, epoch, names, resume)
+            order = strategy.shard(order, len(x))
             totals = progress.totals
-            for batch, (xb, yb) in enumerate(_batches(x, y, batch_size, order, buffer, first), start=first):
+            for batch, (xb, yb) in enumerate(_batches(x, y, local_batch, order, buffer, first), start=first):
                 hook.on_batch_start(network=network, epoch=epoch, batch=batch)
                 try:
-                    loss, output = network._train_step(xb, yb, params, grads)
+                    loss, output = network._train_step(xb, yb, params, grads, strategy)
                 except TrainingDivergedError as error:
                     raise TrainingDivergedError(f"epoch {epoch + 1}, batch {batch + 1}: {error}") from None
                 logs = {"loss": loss, "size": len(xb)}
                 for metric in metrics:
                     logs[metric.name] = float(metric(output, yb))
+                logs = _over_ranks(strategy, logs)
                 for key in totals:
-                    totals[key] += logs[key] * len(xb)
-                progress.seen += len(xb)
+                    totals[key] += logs[key] * logs["size"]
+                progress.seen += int(logs["size"])
                 hook.on_batch_end(network=network, epoch=epoch, batch=batch, logs=logs)
                 if network.stop_training:
                     break
             epoch_logs = {key: value / progress.seen for key, value in totals.items()}
             if validation_data is not None:
-                scores = network._evaluate(*validation_data, max(batch_size, 256), metrics)
+                scores = network._evaluate(*validation_data, max(batch_size, 256), metrics, strategy)
                 epoch_logs.update({f"val_{key}": value for key, value in scores.items()})
             hook.on_epoch_end(network=network, epoch=epoch, logs=epoch_logs)
             if network.stop_training:

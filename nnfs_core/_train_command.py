@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nnfs_core import strategies
 from nnfs_core._config_checks import writable_directory_problem
 from nnfs_core._table import table
 from nnfs_core.errors import ConfigError
@@ -50,28 +51,35 @@ def run(args: argparse.Namespace) -> int:
     if config.targets == "inputs":  # an autoencoder learns to reproduce its input
         y_train, y_test = x_train, x_test
     network = build_network(config)
+    with config.blame("strategy"):
+        strategy = strategies.get(config.strategy)
+        strategy.local_batch_size(config.batch_size)
+    say = print if strategy.is_main else _silent  # under mpiexec, rank 0 alone prints and writes
     with config.blame("layers"):
         network.build(x_train.shape[1:])
     with config.blame("loss"):  # the loss must fit the last layer's output and the targets
         network._check_training_data(x_train[:1], y_train[:1])
-    print(f"nnfs train: {config.source}\ndataset {dataset}: {len(x_train)} train, {len(x_test)} test samples")
-    print(network.summary())
+    say(f"nnfs train: {config.source}\ndataset {dataset}: {len(x_train)} train, {len(x_test)} test samples"
+        + ("" if strategy.world_size == 1 else f"\nstrategy {strategy!r}"))
+    say(network.summary())
     with config.blame("output"):
         output.mkdir(parents=True, exist_ok=True)
     callbacks, checkpoints = _with_checkpoints(config.callbacks, output)
-    resume_from = _resume_point(args.resume, checkpoints)
+    resume_from = _resume_point(args.resume, checkpoints, say)
     start = time.perf_counter()
     try:
         history = network.fit(x_train, y_train, epochs=config.epochs, batch_size=config.batch_size,
                               validation_split=config.validation_split, verbose=0 if args.quiet else 1,
                               callbacks=[CSVLogger(str(output / "history.csv"), append=resume_from is not None),
-                                         *callbacks], resume_from=resume_from)
+                                         *callbacks], resume_from=resume_from, strategy=strategy)
     except OSError as error:
         return _write_failed("training stopped: writing a file", error, checkpoints)
     seconds = time.perf_counter() - start
-    test = network.evaluate(x_test, y_test)
+    test = network.evaluate(x_test, y_test, strategy=strategy)
     trained = len(x_train) * (1 - config.validation_split) * len(history.epoch)
-    print(_results(history.history, test, seconds, trained))
+    say(_results(history.history, test, seconds, trained))
+    if not strategy.is_main:
+        return 0
     model_path = output / "model.nnfs"
     try:
         network.save(model_path)
@@ -98,7 +106,11 @@ def _with_checkpoints(callbacks: list[Any], output: Path) -> tuple[list[Any], Pa
     return [*callbacks, ModelCheckpoint(str(checkpoints / "epoch-{epoch:04d}.nnfs"), keep_last=1)], checkpoints
 
 
-def _resume_point(resume: str | None, checkpoints: Path) -> str | None:
+def _silent(*_: Any) -> None:
+    """``print`` on the processes other than rank 0."""
+
+
+def _resume_point(resume: str | None, checkpoints: Path, say: Any = print) -> str | None:
     """The checkpoint ``--resume`` names (None without --resume); an error if there is none to resume from."""
     from nnfs_core.persistence import latest_checkpoint
 
@@ -109,7 +121,7 @@ def _resume_point(resume: str | None, checkpoints: Path) -> str | None:
     if found is None:
         raise ConfigError(f"--resume: no checkpoint in {where} to resume from; train without --resume first"
                           + ("" if resume else ", or pass --resume DIR naming the directory of the checkpoints"))
-    print(f"resuming from {found}")
+    say(f"resuming from {found}")
     return found
 
 

@@ -42,6 +42,7 @@ class TrainConfig:
     validation_split: float = 0.0
     dtype: str = "float32"
     ops: str | None = None
+    strategy: Any = None
     input_shape: list[int] | None = None
     output: str | None = None
     targets: str = "labels"
@@ -86,14 +87,15 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "dataset": _COMPONENT, "layers": (list,), "loss": _COMPONENT, "optimizer": _COMPONENT,
     "scheduler": _COMPONENT, "metrics": (list,), "callbacks": (list,), "epochs": (int,), "batch_size": (int,),
     "seed": (int,), "validation_split": (float, int), "dtype": (str,),
-    "ops": (str,), "input_shape": (list,), "output": (str,),
+    "ops": (str,), "strategy": _COMPONENT, "input_shape": (list,), "output": (str,),
     "targets": (str,),
 }
 _TYPE_NAMES = {str: "a string", dict: "a table", list: "a list", int: "an integer", float: "a number",
                bool: "a boolean"}
 # Which registry checks the names found under a key.
 _KINDS = {"dataset": "datasets", "layers": "layers", "loss": "losses", "optimizer": "optimizers",
-          "scheduler": "schedulers", "metrics": "metrics", "callbacks": "callbacks", "ops": "ops"}
+          "scheduler": "schedulers", "metrics": "metrics", "callbacks": "callbacks", "ops": "ops",
+          "strategy": "strategies"}
 
 
 def default_config_path() -> Path:
@@ -187,7 +189,7 @@ class _Checker:
             raise self.fail(key, f"must be a name or a table with a 'name', got {item!r}", index)
         try:
             registry.of_kind(kind).entry(name)
-            if kind != "datasets":  # creating checks the arguments; loading data waits for training
+            if kind not in ("datasets", "strategies"):  # creating checks the arguments; data and processes wait
                 registry.of_kind(kind).create(item)
         except NNFSError as error:
             raise self.fail(key, str(error), index) from None

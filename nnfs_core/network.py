@@ -10,13 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_core import _parameters, registry
+from nnfs_core import _parameters, registry, strategies
 from nnfs_core import ops as backends
 from nnfs_core._data import DataError, as_inputs, as_targets, check_batch_size
 from nnfs_core._finite_step import apply_finite_step
 from nnfs_core._summary import summary_table
 from nnfs_core.errors import ConfigError, ShapeError
 from nnfs_core.protocols import Array, loss_backward, loss_forward, run_backward, run_forward
+from nnfs_core.strategies import Strategy
 
 __all__ = ["Network"]
 
@@ -221,11 +222,13 @@ class Network:
             x = run_forward(layer, x, training=training)[0]
         return x
 
-    def _train_step(self, x: Array, y: Array, params: Any, grads: Any) -> tuple[float, Array]:
+    def _train_step(self, x: Array, y: Array, params: Any, grads: Any,
+                    strategy: Strategy | None = None) -> tuple[float, Array]:
         """Forward keeping each layer's cache, loss, backward through the caches, one optimizer step.
 
         The caches live in this call only (docs/architecture.md, "The life of a training step"): an
         inference call on the same network meanwhile, from a callback or another thread, cannot change them.
+        A ``strategy`` of several processes averages the gradients over them before the step.
         """
         caches = []
         output = x
@@ -233,10 +236,14 @@ class Network:
             output, cache = run_forward(layer, output, training=True)
             caches.append(cache)
         loss, loss_cache = loss_forward(self.loss, output, y)
-        if math.isfinite(loss):  # never step on a NaN/inf loss: the weights stay as they were
+        finite = math.isfinite(loss)
+        if finite:  # never step on a NaN/inf loss: the weights stay as they were
             grad = loss_backward(self.loss, loss_cache)
             for layer, cache in zip(reversed(self.layers), reversed(caches)):
                 grad = run_backward(layer, grad, cache)
+        if strategy is not None:  # gradients averaged over the processes; a step only if every loss was finite
+            finite = strategy.reduce_gradients(grads, finite)
+        if finite:
             apply_finite_step(self.optimizer, params, grads, self._step_backup)
         return loss, output
 
@@ -287,6 +294,7 @@ class Network:
         learning_rate: float | None = None,
         initial_epoch: int = 0,
         resume_from: str | os.PathLike[str] | None = None,
+        strategy: Any = None,
     ) -> Any:
         """Train for ``epochs`` epochs of shuffled mini-batches; returns the History callback.
 
@@ -327,6 +335,11 @@ class Network:
             Epoch to start counting from, for training continued after ``load``.
         resume_from : path, optional
             A checkpoint file or a directory of them, restored before training continues (see above).
+        strategy : str, dict or Strategy, optional
+            How the training is spread over processes: ``"single"`` (this process alone), or a pack's
+            (``"mpi"``, nnfs-mpi: every process started by ``mpiexec`` trains on its shard of each batch of
+            ``batch_size`` samples). None: ``NNFS_STRATEGY``, else the launcher that started this process,
+            else ``"single"`` (see docs/distributed.md).
 
         Returns
         -------
@@ -338,6 +351,8 @@ class Network:
         if y is None:
             raise DataError("fit needs targets: fit(X, y, ...) or fit((X, y), ...)")
         batch_size = check_batch_size(batch_size)
+        strategy = strategies.get(strategy)
+        strategy.local_batch_size(batch_size)  # a batch the processes cannot share is refused now
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise DataError(f"epochs must be an integer >= 0, got {epochs!r}")
         if not 0.0 <= validation_split < 1.0:
@@ -368,9 +383,9 @@ class Network:
             initial_epoch = resume.epoch
         from nnfs_core._loop import run_epochs
 
-        with self._threads():
+        with self._threads(), strategy.running(self):
             return run_epochs(self, x, y, epochs, batch_size, shuffle, validation_data, metrics, callback_list,
-                              initial_epoch, resume)
+                              initial_epoch, resume, strategy)
 
     def _callbacks(self, callbacks: Iterable[Any], verbose: int) -> list[Any]:
         from nnfs_core.callbacks.history import History
@@ -406,16 +421,30 @@ class Network:
                 outputs[start : start + batch_size] = self._forward(x[start : start + batch_size], training=False)
         return outputs
 
-    def evaluate(self, x: Any, y: Any = None, *, batch_size: int = 256) -> dict[str, float]:
-        """Mean loss and metrics over ``(x, y)`` in inference mode, as ``{"loss": ..., "accuracy": ...}``."""
+    def evaluate(self, x: Any, y: Any = None, *, batch_size: int = 256, strategy: Any = None) -> dict[str, float]:
+        """Mean loss and metrics over ``(x, y)`` in inference mode, as ``{"loss": ..., "accuracy": ...}``.
+
+        With a ``strategy`` of several processes (see ``fit``) each scores its share and the sums are added up.
+        """
         if y is None and isinstance(x, tuple) and len(x) == 2:
             x, y = x
         batch_size = check_batch_size(batch_size)
+        strategy = strategies.get(strategy)
         x, y = self._check_training_data(x, y)
         with self._threads():
-            return self._evaluate(x, y, batch_size, self._resolved_metrics())
+            return self._evaluate(x, y, batch_size, self._resolved_metrics(), strategy)
 
-    def _evaluate(self, x: Array, y: Array, batch_size: int, metrics: list[Any]) -> dict[str, float]:
+    def _evaluate(self, x: Array, y: Array, batch_size: int, metrics: list[Any],
+                  strategy: Strategy | None = None) -> dict[str, float]:
+        if strategy is not None and strategy.world_size > 1:
+            x, y = strategy.evaluation_shard(x, y)
+            totals = self._evaluate_sums(x, y, batch_size, metrics)
+            totals = strategy.sum_over_ranks({**totals, "samples": float(len(x))})
+            samples = totals.pop("samples")
+            return {key: value / samples for key, value in totals.items()}
+        return {key: value / len(x) for key, value in self._evaluate_sums(x, y, batch_size, metrics).items()}
+
+    def _evaluate_sums(self, x: Array, y: Array, batch_size: int, metrics: list[Any]) -> dict[str, float]:
         totals = dict.fromkeys(["loss", *(metric.name for metric in metrics)], 0.0)
         for start in range(0, len(x), batch_size):
             xb, yb = x[start : start + batch_size], y[start : start + batch_size]
@@ -423,7 +452,7 @@ class Network:
             totals["loss"] += float(self.loss.forward(output, yb)) * len(xb)  # type: ignore[union-attr]
             for metric in metrics:
                 totals[metric.name] += float(metric(output, yb)) * len(xb)
-        return {key: value / len(x) for key, value in totals.items()}
+        return totals
 
     # -- description -------------------------------------------------------------------------------------
     def summary(self) -> str:

@@ -560,7 +560,13 @@ class BaseCallback:
 
     Methods named like a hook specification are picked up without decorators; each may accept any
     subset of that hook's arguments (``def on_epoch_end(self, epoch, logs)``).
+
+    A callback that prints or writes files sets ``rank_zero_only = True``: when a strategy trains on several
+    processes (docs/distributed.md) it then runs on rank 0 alone. The others run on every process, and
+    see the same logs there (the global batch's), so their decisions (early stopping) agree.
     """
+
+    rank_zero_only = False
 
 
 class BaseScheduler(_Configurable, BaseCallback):

@@ -55,6 +55,7 @@ __all__ = [
     "callbacks",
     "datasets",
     "ops",
+    "strategies",
 ]
 
 KINDS: dict[str, str] = {
@@ -68,6 +69,7 @@ KINDS: dict[str, str] = {
     "callbacks": "nnfs.callbacks",
     "datasets": "nnfs.datasets",
     "ops": "nnfs.ops",
+    "strategies": "nnfs.strategies",
 }
 HOOKS_GROUP = "nnfs.hooks"
 IN_PROCESS = "<in-process>"
@@ -400,9 +402,10 @@ metrics = Registry("metrics", KINDS["metrics"])
 callbacks = Registry("callbacks", KINDS["callbacks"])
 datasets = Registry("datasets", KINDS["datasets"])
 ops = Registry("ops", KINDS["ops"])
+strategies = Registry("strategies", KINDS["strategies"])
 
 _REGISTRIES = {registry.kind: registry for registry in (
-    layers, activations, losses, optimizers, schedulers, initializers, metrics, callbacks, datasets, ops
+    layers, activations, losses, optimizers, schedulers, initializers, metrics, callbacks, datasets, ops, strategies
 )}
 
 

@@ -223,6 +223,7 @@ def test_kinds_and_their_groups():
         "layers": "nnfs.layers", "activations": "nnfs.activations", "losses": "nnfs.losses",
         "optimizers": "nnfs.optimizers", "schedulers": "nnfs.schedulers", "initializers": "nnfs.initializers",
         "metrics": "nnfs.metrics", "callbacks": "nnfs.callbacks", "datasets": "nnfs.datasets", "ops": "nnfs.ops",
+        "strategies": "nnfs.strategies",
     }
     assert registry.KINDS == expected
     assert registry.kinds() == list(expected)

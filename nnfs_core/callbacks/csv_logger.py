@@ -18,6 +18,8 @@ class CSVLogger(BaseCallback):
     With ``append=True`` rows are added to an existing file (e.g. when resuming).
     """
 
+    rank_zero_only = True  # prints or writes: on rank 0 alone under a multi-process strategy
+
     def __init__(self, filename: str, *, separator: str = ",", append: bool = False) -> None:
         self.filename = str(filename)
         self.separator = separator

@@ -50,6 +50,8 @@ class ModelCheckpoint(BaseCallback):
         1 prints a line per saved file.
     """
 
+    rank_zero_only = True  # prints or writes: on rank 0 alone under a multi-process strategy
+
     def __init__(self, filepath: str, *, every_n_epochs: int | None = 1, every_n_batches: int | None = None,
                  keep_last: int | None = None, save_best_only: bool = False, monitor: str = "val_loss",
                  mode: str = "auto", include_optimizer: bool = True, verbose: int = 0) -> None:

@@ -20,6 +20,8 @@ class ProgressBar(BaseCallback):
     ``verbose=2`` prints one line per epoch instead of a live bar.
     """
 
+    rank_zero_only = True  # prints or writes: on rank 0 alone under a multi-process strategy
+
     def __init__(self, verbose: int = 1) -> None:
         self.verbose = int(verbose)
         self._bar: Any = None
