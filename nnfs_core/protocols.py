@@ -575,6 +575,10 @@ class BaseScheduler(_Configurable, BaseCallback):
     A scheduler is a callback: it attaches to the network's optimizer when fitting starts and calls
     ``step`` after every epoch (``interval = "epoch"``) or every batch (``interval = "batch"``).
     Subclasses implement ``get_lr``, the learning rate after ``self.last_step`` steps.
+
+    As torch's schedulers, it scales every parameter group: a group with its own ``learning_rate`` gets
+    ``get_lr`` computed from that rate as its base (``group_base_lrs``), the other groups follow the
+    optimizer's ``learning_rate``.
     """
 
     interval = "epoch"
@@ -582,6 +586,7 @@ class BaseScheduler(_Configurable, BaseCallback):
     def __init__(self) -> None:
         self.optimizer: Any = None
         self.base_lr: float | None = None
+        self.group_base_lrs: list[float | None] | None = None
         self.last_step = 0
 
     def attach(self, optimizer: Any) -> None:
@@ -590,31 +595,54 @@ class BaseScheduler(_Configurable, BaseCallback):
         self.optimizer = optimizer
         if self.base_lr is None:
             self.base_lr = float(optimizer.learning_rate)
-        optimizer.learning_rate = self.get_lr()
+        if self.group_base_lrs is None:
+            self.group_base_lrs = [None if group.get("learning_rate") is None else float(group["learning_rate"])
+                                   for group in getattr(optimizer, "param_groups", None) or ()]
+        self.apply_lr()
 
     def get_lr(self) -> float:
         """Write this: the learning rate after ``self.last_step`` steps, from ``self.base_lr``.
 
         ``last_step`` counts epochs (``interval = "epoch"``) or batches (``interval = "batch"``) since
-        fitting started; ``base_lr`` is the optimizer's learning rate when the scheduler was attached.
+        fitting started; ``base_lr`` is the optimizer's learning rate when the scheduler was attached (or,
+        while a parameter group's rate is computed, that group's own base rate; see ``lr_from``).
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement get_lr")
+
+    def lr_from(self, base_lr: float) -> float:
+        """``get_lr`` for a parameter group whose own base learning rate is ``base_lr``."""
+        default = self.base_lr
+        self.base_lr = base_lr
+        try:
+            return float(self.get_lr())
+        finally:
+            self.base_lr = default
+
+    def apply_lr(self) -> None:
+        """Set the optimizer's learning rate, and that of every group with its own base rate, for ``last_step``."""
+        self.optimizer.learning_rate = self.get_lr()
+        groups = getattr(self.optimizer, "param_groups", None) or ()
+        for group, base in zip(groups, self.group_base_lrs or ()):
+            if base is not None:
+                group["learning_rate"] = self.lr_from(base)
 
     def step(self, logs: dict[str, float] | None = None) -> None:
         if self.optimizer is None:
             raise RuntimeError(f"{type(self).__name__} is not attached to an optimizer; call attach(optimizer) first, "
                                f"or pass it to Network(scheduler=...) or fit(callbacks=[...])")
         self.last_step += 1
-        self.optimizer.learning_rate = self.get_lr()
+        self.apply_lr()
 
     def state_dict(self) -> dict[str, Any]:
-        return {"last_step": self.last_step, "base_lr": self.base_lr}
+        return {"last_step": self.last_step, "base_lr": self.base_lr, "group_base_lrs": self.group_base_lrs}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.last_step = int(state["last_step"])
         self.base_lr = None if state["base_lr"] is None else float(state["base_lr"])
+        bases = state.get("group_base_lrs")  # absent from checkpoints written before parameter groups
+        self.group_base_lrs = None if bases is None else [None if base is None else float(base) for base in bases]
         if self.optimizer is not None:
-            self.optimizer.learning_rate = self.get_lr()
+            self.apply_lr()
 
     # Lifecycle hooks (see nnfs_core.hookspecs).
     def on_fit_start(self, network: Any) -> None:

@@ -50,7 +50,7 @@ def state_array(owner: str, state: dict[str, Array], name: str, param: Array, fi
     elif array.shape != param.shape:
         raise ValueError(
             f"{owner}: the saved state {name!r} has shape {array.shape} but its parameter has shape {param.shape}; "
-            f"the parameters changed since this state was made (state is keyed by the parameter's position)"
+            f"the parameters changed since this state was made (was this state saved for another model?)"
         )
     elif array.dtype != param.dtype:  # e.g. a float64 state_dict loaded for float32 parameters
         array = state[name] = array.astype(param.dtype)
@@ -81,6 +81,18 @@ def lerp_(target: Array, end: Array, weight: float, work: Array) -> None:
     """``target += weight * (end - target)`` in place (torch's ``lerp_``), using ``work``."""
     np.subtract(end, target, out=work)
     work *= target.dtype.type(weight)
+    target += work
+
+
+def mul_(target: Array, value: float) -> None:
+    """``target *= value`` in place (torch's ``mul_``), the factor in ``target``'s dtype."""
+    target *= target.dtype.type(value)
+
+
+def addcmul_(target: Array, first: Array, second: Array, value: float, work: Array) -> None:
+    """``target += value * first * second`` in place (torch's ``addcmul_``), using ``work``."""
+    np.multiply(first, second, out=work)
+    work *= target.dtype.type(value)
     target += work
 
 

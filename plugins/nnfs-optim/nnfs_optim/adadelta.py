@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseOptimizer
@@ -42,6 +44,8 @@ class Adadelta(BaseOptimizer):
         L2 penalty added to the gradient.
     clip_norm, clip_value : float, optional
         Gradient clipping, see ``BaseOptimizer``.
+    param_groups : list of dict, optional
+        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
     """
 
     def __init__(
@@ -53,8 +57,9 @@ class Adadelta(BaseOptimizer):
         weight_decay: float = 0.0,
         clip_norm: float | None = None,
         clip_value: float | None = None,
+        param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
+        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
         self.rho = check.number("Adadelta", "rho", rho, low=0.0, high=1.0)
         self.eps = check.non_negative("Adadelta", "eps", eps)
         self.weight_decay = check.non_negative("Adadelta", "weight_decay", weight_decay)

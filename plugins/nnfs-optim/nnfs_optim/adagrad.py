@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseOptimizer
@@ -43,6 +45,8 @@ class Adagrad(BaseOptimizer):
         Added to the denominator, default 1e-10 (torch's).
     clip_norm, clip_value : float, optional
         Gradient clipping, see ``BaseOptimizer``.
+    param_groups : list of dict, optional
+        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
     """
 
     def __init__(
@@ -55,8 +59,9 @@ class Adagrad(BaseOptimizer):
         eps: float = 1e-10,
         clip_norm: float | None = None,
         clip_value: float | None = None,
+        param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
+        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
         self.lr_decay = check.non_negative("Adagrad", "lr_decay", lr_decay)
         self.weight_decay = check.non_negative("Adagrad", "weight_decay", weight_decay)
         self.initial_accumulator_value = check.non_negative(

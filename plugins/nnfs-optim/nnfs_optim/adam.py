@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from nnfs_core.protocols import Array, BaseOptimizer
+from nnfs_core.protocols import Array
 from nnfs_optim import _validation as check
-from nnfs_optim._buffers import Scratch, count_step, coupled_decay, lerp_, scalar, state_array
+from nnfs_optim._adam import AdamFamily
+from nnfs_optim._buffers import count_step, scalar, state_array
 
 __all__ = ["Adam"]
 
 
-class Adam(BaseOptimizer):
+class Adam(AdamFamily):
     r"""Adam (Kingma & Ba, 2015) with the update rule of ``torch.optim.Adam``.
 
     For each parameter p with gradient g, at the parameter's step t = 1, 2, ...:
@@ -49,6 +52,8 @@ class Adam(BaseOptimizer):
         is ``AdamW``.
     clip_norm, clip_value : float, optional
         Gradient clipping, see ``BaseOptimizer``.
+    param_groups : list of dict, optional
+        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
     """
 
     def __init__(
@@ -62,46 +67,26 @@ class Adam(BaseOptimizer):
         decoupled_weight_decay: bool = False,
         clip_norm: float | None = None,
         clip_value: float | None = None,
+        param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
-        owner = type(self).__name__
-        self.betas = check.betas(owner, betas)
-        self.eps = check.non_negative(owner, "eps", eps)
-        self.weight_decay = check.non_negative(owner, "weight_decay", weight_decay)
-        self.amsgrad = check.flag(owner, "amsgrad", amsgrad)
-        self.decoupled_weight_decay = check.flag(owner, "decoupled_weight_decay", decoupled_weight_decay)
-        self._scratch = Scratch()
+        super().__init__(learning_rate, betas=betas, eps=eps, weight_decay=weight_decay,
+                         decoupled_weight_decay=decoupled_weight_decay, clip_norm=clip_norm, clip_value=clip_value,
+                         param_groups=param_groups)
+        self.amsgrad = check.flag(type(self).__name__, "amsgrad", amsgrad)
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
-        owner = type(self).__name__
         beta1, beta2 = self.betas
-        lr = self.learning_rate
         step = count_step(state)
-        if self.weight_decay != 0 and self.decoupled_weight_decay:
-            param *= scalar(param, 1 - lr * self.weight_decay)
-            g = grad
-        else:
-            g = coupled_decay(param, grad, self.weight_decay, self._scratch.get(param, 1))
-        exp_avg = state_array(owner, state, "exp_avg", param)
-        exp_avg_sq = state_array(owner, state, "exp_avg_sq", param)
-        work = self._scratch.get(param, 0)
-
-        lerp_(exp_avg, g, 1 - beta1, work)
-        exp_avg_sq *= scalar(param, beta2)
-        np.multiply(g, g, out=work)
-        work *= scalar(param, 1 - beta2)
-        exp_avg_sq += work
+        g = self.decayed_gradient(param, grad)
+        exp_avg, exp_avg_sq, denom = self.update_moments(param, g, state)
         second = exp_avg_sq
         if self.amsgrad:
-            second = state_array(owner, state, "max_exp_avg_sq", param)
+            second = state_array(type(self).__name__, state, "max_exp_avg_sq", param)
             np.maximum(second, exp_avg_sq, out=second)
-
-        bias_correction1 = 1 - beta1**step
-        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-        denom = work
+        # p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
         np.sqrt(second, out=denom)
-        denom /= scalar(param, bias_correction2_sqrt)
+        denom /= scalar(param, (1 - beta2**step) ** 0.5)
         denom += scalar(param, self.eps)
         np.divide(exp_avg, denom, out=denom)
-        denom *= scalar(param, lr / bias_correction1)
+        denom *= scalar(param, self.learning_rate / (1 - beta1**step))
         param -= denom

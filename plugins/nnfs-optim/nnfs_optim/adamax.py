@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from nnfs_core.protocols import Array, BaseOptimizer
-from nnfs_optim import _validation as check
-from nnfs_optim._buffers import Scratch, count_step, coupled_decay, lerp_, scalar, state_array
+from nnfs_core.protocols import Array
+from nnfs_optim._adam import AdamFamily
+from nnfs_optim._buffers import count_step, scalar, state_array
 
 __all__ = ["Adamax"]
 
 
-class Adamax(BaseOptimizer):
+class Adamax(AdamFamily):
     r"""Adamax (Kingma & Ba, 2015, section 7) with the update rule of ``torch.optim.Adamax``.
 
     For each parameter p with gradient g, at the parameter's step t:
@@ -41,6 +43,8 @@ class Adamax(BaseOptimizer):
         L2 penalty added to the gradient.
     clip_norm, clip_value : float, optional
         Gradient clipping, see ``BaseOptimizer``.
+    param_groups : list of dict, optional
+        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
     """
 
     def __init__(
@@ -52,22 +56,18 @@ class Adamax(BaseOptimizer):
         weight_decay: float = 0.0,
         clip_norm: float | None = None,
         clip_value: float | None = None,
+        param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
-        self.betas = check.betas("Adamax", betas)
-        self.eps = check.non_negative("Adamax", "eps", eps)
-        self.weight_decay = check.non_negative("Adamax", "weight_decay", weight_decay)
-        self._scratch = Scratch()
+        super().__init__(learning_rate, betas=betas, eps=eps, weight_decay=weight_decay, clip_norm=clip_norm,
+                         clip_value=clip_value, param_groups=param_groups)
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
         beta1, beta2 = self.betas
         step = count_step(state)
-        g = coupled_decay(param, grad, self.weight_decay, self._scratch.get(param, 1))
-        exp_avg = state_array("Adamax", state, "exp_avg", param)
+        g = self.decayed_gradient(param, grad)
+        exp_avg, work = self.update_first_moment(param, g, state)
+        # u = max(beta2 u, |g| + eps)
         exp_inf = state_array("Adamax", state, "exp_inf", param)
-        work = self._scratch.get(param, 0)
-
-        lerp_(exp_avg, g, 1 - beta1, work)
         exp_inf *= scalar(param, beta2)
         np.abs(g, out=work)
         work += scalar(param, self.eps)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nnfs_optim.adam import Adam
 
 __all__ = ["AdamW"]
@@ -33,6 +35,7 @@ class AdamW(Adam):
         amsgrad: bool = False,
         clip_norm: float | None = None,
         clip_value: float | None = None,
+        param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(
             learning_rate,
@@ -43,4 +46,5 @@ class AdamW(Adam):
             decoupled_weight_decay=True,
             clip_norm=clip_norm,
             clip_value=clip_value,
+            param_groups=param_groups,
         )

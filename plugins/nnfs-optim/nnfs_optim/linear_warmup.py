@@ -70,13 +70,18 @@ class LinearWarmup(BaseScheduler):
             return _scheduling.base_lr(self)
         return float(self.scheduler.get_lr())
 
+    def lr_from(self, base_lr: float) -> float:
+        if self.scheduler is not None and self.last_step >= self.warmup_steps:
+            return self.scheduler.lr_from(base_lr)
+        return super().lr_from(base_lr)
+
     def step(self, logs: dict[str, float] | None = None) -> None:
-        optimizer = _scheduling.require_attached(self)
+        _scheduling.require_attached(self)
         self.last_step += 1
         if self.scheduler is not None and self.last_step > self.warmup_steps:
-            self.scheduler.step(logs)  # sets the optimizer's rate itself
+            self.scheduler.step(logs)  # sets the optimizer's and the groups' rates itself
         else:
-            optimizer.learning_rate = self.get_lr()
+            self.apply_lr()
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()

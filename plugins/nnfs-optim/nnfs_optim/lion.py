@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseOptimizer
@@ -40,6 +42,8 @@ class Lion(BaseOptimizer):
         Decoupled weight decay coefficient, >= 0.
     clip_norm, clip_value : float, optional
         Gradient clipping, see ``BaseOptimizer``.
+    param_groups : list of dict, optional
+        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
     """
 
     def __init__(
@@ -50,8 +54,9 @@ class Lion(BaseOptimizer):
         weight_decay: float = 0.0,
         clip_norm: float | None = None,
         clip_value: float | None = None,
+        param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
+        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
         self.betas = check.betas("Lion", betas, high_open=False)
         self.weight_decay = check.non_negative("Lion", "weight_decay", weight_decay)
         self._scratch = Scratch()

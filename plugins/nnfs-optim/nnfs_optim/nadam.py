@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from nnfs_core.protocols import Array, BaseOptimizer
+from nnfs_core.protocols import Array
 from nnfs_optim import _validation as check
-from nnfs_optim._buffers import Scratch, count_step, coupled_decay, lerp_, scalar, state_array, state_scalar
+from nnfs_optim._adam import AdamFamily
+from nnfs_optim._buffers import count_step, scalar, state_scalar
 
 __all__ = ["NAdam"]
 
 
-class NAdam(BaseOptimizer):
+class NAdam(AdamFamily):
     r"""NAdam (Dozat, 2016) with the update rule of ``torch.optim.NAdam``.
 
     For each parameter p with gradient g, at the parameter's step t:
@@ -48,6 +51,8 @@ class NAdam(BaseOptimizer):
         Shrink the weights directly (NAdamW) instead of adding an L2 term to the gradient.
     clip_norm, clip_value : float, optional
         Gradient clipping, see ``BaseOptimizer``.
+    param_groups : list of dict, optional
+        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
     """
 
     def __init__(
@@ -61,44 +66,30 @@ class NAdam(BaseOptimizer):
         decoupled_weight_decay: bool = False,
         clip_norm: float | None = None,
         clip_value: float | None = None,
+        param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
-        self.betas = check.betas("NAdam", betas)
-        self.eps = check.non_negative("NAdam", "eps", eps)
-        self.weight_decay = check.non_negative("NAdam", "weight_decay", weight_decay)
-        self.momentum_decay = check.non_negative("NAdam", "momentum_decay", momentum_decay)
-        self.decoupled_weight_decay = check.flag("NAdam", "decoupled_weight_decay", decoupled_weight_decay)
-        self._scratch = Scratch()
+        super().__init__(learning_rate, betas=betas, eps=eps, weight_decay=weight_decay,
+                         decoupled_weight_decay=decoupled_weight_decay, clip_norm=clip_norm, clip_value=clip_value,
+                         param_groups=param_groups)
+        self.momentum_decay = check.non_negative(type(self).__name__, "momentum_decay", momentum_decay)
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
         beta1, beta2 = self.betas
         lr = self.learning_rate
         step = count_step(state)
-        if self.weight_decay != 0 and self.decoupled_weight_decay:
-            param *= scalar(param, 1 - lr * self.weight_decay)
-            g = grad
-        else:
-            g = coupled_decay(param, grad, self.weight_decay, self._scratch.get(param, 1))
+        g = self.decayed_gradient(param, grad)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * self.momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * self.momentum_decay))
         mu_product = state_scalar(state, "mu_product", 1.0)
         mu_product *= mu
         product = float(mu_product)
-        exp_avg = state_array("NAdam", state, "exp_avg", param)
-        exp_avg_sq = state_array("NAdam", state, "exp_avg_sq", param)
-        work = self._scratch.get(param, 0)
+        exp_avg, exp_avg_sq, denom = self.update_moments(param, g, state)
 
-        lerp_(exp_avg, g, 1 - beta1, work)
-        exp_avg_sq *= scalar(param, beta2)
-        np.multiply(g, g, out=work)
-        work *= scalar(param, 1 - beta2)
-        exp_avg_sq += work
-
-        denom = work
+        # d = sqrt(v / (1 - beta2^t)) + eps
         np.divide(exp_avg_sq, scalar(param, 1 - beta2**step), out=denom)
         np.sqrt(denom, out=denom)
         denom += scalar(param, self.eps)
-        # Slot 1 is either g itself (decayed into it) or unused, so it can take g / d.
+        # Slot 1 holds g itself (decayed into it) or is unused, so it can take g / d.
         term = self._scratch.get(param, 1)
         np.divide(g, denom, out=term)
         term *= scalar(param, lr * (1.0 - mu) / (1.0 - product))

@@ -160,7 +160,12 @@ class OneCycleLR(BaseScheduler):
             optimizer.betas = (momentum, *tuple(optimizer.betas)[1:])
         elif hasattr(optimizer, "momentum"):
             optimizer.momentum = momentum
-        else:
+        for group in getattr(optimizer, "param_groups", None) or ():  # torch cycles every group's momentum
+            if "betas" in group:
+                group["betas"] = (momentum, *tuple(group["betas"])[1:])
+            elif "momentum" in group:
+                group["momentum"] = momentum
+        if not hasattr(optimizer, "betas") and not hasattr(optimizer, "momentum"):
             raise ValueError(
                 f"OneCycleLR: cycle_momentum=True needs an optimizer with a momentum or betas hyperparameter, "
                 f"but {type(optimizer).__name__} has neither; pass cycle_momentum=False"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from nnfs_core.protocols import Array, BaseOptimizer
-from nnfs_optim import _validation as check
-from nnfs_optim._buffers import Scratch, count_step, coupled_decay, lerp_, scalar, state_array
+from nnfs_core.protocols import Array
+from nnfs_optim._adam import AdamFamily
+from nnfs_optim._buffers import count_step, scalar
 
 __all__ = ["RAdam"]
 
 
-class RAdam(BaseOptimizer):
+class RAdam(AdamFamily):
     r"""RAdam (Liu et al., 2020) with the update rule of ``torch.optim.RAdam``.
 
     For each parameter p with gradient g, at the parameter's step t:
@@ -47,6 +49,8 @@ class RAdam(BaseOptimizer):
         Shrink the weights directly (RAdamW) instead of adding an L2 term to the gradient.
     clip_norm, clip_value : float, optional
         Gradient clipping, see ``BaseOptimizer``.
+    param_groups : list of dict, optional
+        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
     """
 
     def __init__(
@@ -59,44 +63,30 @@ class RAdam(BaseOptimizer):
         decoupled_weight_decay: bool = False,
         clip_norm: float | None = None,
         clip_value: float | None = None,
+        param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
-        self.betas = check.betas("RAdam", betas)
-        self.eps = check.non_negative("RAdam", "eps", eps)
-        self.weight_decay = check.non_negative("RAdam", "weight_decay", weight_decay)
-        self.decoupled_weight_decay = check.flag("RAdam", "decoupled_weight_decay", decoupled_weight_decay)
-        self._scratch = Scratch()
+        super().__init__(learning_rate, betas=betas, eps=eps, weight_decay=weight_decay,
+                         decoupled_weight_decay=decoupled_weight_decay, clip_norm=clip_norm, clip_value=clip_value,
+                         param_groups=param_groups)
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
         beta1, beta2 = self.betas
         lr = self.learning_rate
         step = count_step(state)
-        if self.weight_decay != 0 and self.decoupled_weight_decay:
-            param *= scalar(param, 1 - lr * self.weight_decay)
-            g = grad
-        else:
-            g = coupled_decay(param, grad, self.weight_decay, self._scratch.get(param, 1))
-        exp_avg = state_array("RAdam", state, "exp_avg", param)
-        exp_avg_sq = state_array("RAdam", state, "exp_avg_sq", param)
-        work = self._scratch.get(param, 0)
-
-        lerp_(exp_avg, g, 1 - beta1, work)
-        exp_avg_sq *= scalar(param, beta2)
-        np.multiply(g, g, out=work)
-        work *= scalar(param, 1 - beta2)
-        exp_avg_sq += work
+        g = self.decayed_gradient(param, grad)
+        exp_avg, exp_avg_sq, work = self.update_moments(param, g, state)
 
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * beta2**step / bias_correction2
-        if rho_t > 5.0:
+        if rho_t > 5.0:  # the variance of the adaptive rate is tractable: rectified Adam step
             rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
             np.sqrt(exp_avg_sq, out=work)
             work += scalar(param, self.eps)
             np.divide(scalar(param, bias_correction2**0.5), work, out=work)
             work *= exp_avg
             work *= scalar(param, lr * rect / bias_correction1)
-        else:
+        else:  # early steps: SGD with momentum on the bias-corrected m
             np.multiply(exp_avg, scalar(param, lr / bias_correction1), out=work)
         param -= work

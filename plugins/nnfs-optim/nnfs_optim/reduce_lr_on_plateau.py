@@ -111,11 +111,22 @@ class ReduceLROnPlateau(BaseScheduler):
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
             old = float(optimizer.learning_rate)
-            new = max(old * self.factor, self.min_lr)
-            if old - new > self.eps:
-                optimizer.learning_rate = self.lr = new
+            if self._reduced(old) != old:
+                optimizer.learning_rate = self.lr = self._reduced(old)
+            # As torch, every parameter group with its own rate is reduced from that rate.
+            for group in getattr(optimizer, "param_groups", None) or ():
+                if group.get("learning_rate") is not None:
+                    group["learning_rate"] = self._reduced(float(group["learning_rate"]))
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
+
+    def _reduced(self, old: float) -> float:
+        new = max(old * self.factor, self.min_lr)
+        return new if old - new > self.eps else old
+
+    def apply_lr(self) -> None:
+        """The optimizer's rate is the last one set; the groups' rates are the optimizer's state (saved with it)."""
+        self.optimizer.learning_rate = self.get_lr()
 
     def _monitored(self, logs: dict[str, float] | float | None) -> float:
         if isinstance(logs, numbers.Real):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseOptimizer
@@ -47,6 +49,8 @@ class RMSprop(BaseOptimizer):
         Normalise by an estimate of the gradient's variance instead of its second moment.
     clip_norm, clip_value : float, optional
         Gradient clipping, see ``BaseOptimizer``.
+    param_groups : list of dict, optional
+        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
     """
 
     def __init__(
@@ -60,8 +64,9 @@ class RMSprop(BaseOptimizer):
         centered: bool = False,
         clip_norm: float | None = None,
         clip_value: float | None = None,
+        param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
+        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
         self.alpha = check.non_negative("RMSprop", "alpha", alpha)
         self.eps = check.non_negative("RMSprop", "eps", eps)
         self.weight_decay = check.non_negative("RMSprop", "weight_decay", weight_decay)

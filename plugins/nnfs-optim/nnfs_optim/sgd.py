@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseOptimizer
@@ -42,6 +44,8 @@ class SGD(BaseOptimizer):
         Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
     clip_norm, clip_value : float, optional
         Gradient clipping, see ``BaseOptimizer``.
+    param_groups : list of dict, optional
+        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
     """
 
     def __init__(
@@ -54,8 +58,9 @@ class SGD(BaseOptimizer):
         nesterov: bool = False,
         clip_norm: float | None = None,
         clip_value: float | None = None,
+        param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value)
+        super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
         self.momentum = check.non_negative("SGD", "momentum", momentum)
         self.dampening = check.number("SGD", "dampening", dampening)
         self.weight_decay = check.non_negative("SGD", "weight_decay", weight_decay)

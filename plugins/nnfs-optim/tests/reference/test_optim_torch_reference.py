@@ -1,4 +1,5 @@
-"""nnfs-optim against torch.optim: 50-step trajectories and 200-step learning-rate sequences."""
+"""nnfs-optim against torch.optim: 50-step trajectories and 200-step learning-rate sequences; parameter groups
+(per-group hyperparameters, schedulers scaling every group from its own base rate)."""
 
 from __future__ import annotations
 
@@ -326,3 +327,100 @@ def test_reduce_lr_on_plateau_matches_torch(kwargs):
     )
     np.testing.assert_allclose(got, expected, rtol=LR_RTOL, atol=0)
     assert len(set(got)) > 2, "the metric sequence should make the scheduler reduce more than once"
+
+
+# --- parameter groups --------------------------------------------------------------------------------------
+NAMES = {"body.weight": (3, 4), "body.bias": (4,), "head.weight": (2, 3)}
+
+# (nnfs name, default kwargs, group overrides for the body, torch class); torch spells learning_rate lr.
+GROUP_CASES = [
+    ("sgd", {"learning_rate": 0.05, "momentum": 0.9}, {"learning_rate": 0.01, "weight_decay": 0.1}, "SGD"),
+    ("adam", {"learning_rate": 0.01}, {"learning_rate": 0.002, "betas": (0.8, 0.99), "amsgrad": True}, "Adam"),
+    ("adamw", {"learning_rate": 0.01}, {"weight_decay": 0.0, "eps": 1e-6}, "AdamW"),
+    ("adamax", {"learning_rate": 0.01}, {"learning_rate": 0.003, "weight_decay": 0.05}, "Adamax"),
+    ("nadam", {"learning_rate": 0.01}, {"learning_rate": 0.004, "momentum_decay": 0.01}, "NAdam"),
+    ("radam", {"learning_rate": 0.01}, {"weight_decay": 0.05, "decoupled_weight_decay": True}, "RAdam"),
+    ("rmsprop", {"learning_rate": 0.01}, {"momentum": 0.5, "centered": True}, "RMSprop"),
+    ("adagrad", {"learning_rate": 0.05}, {"lr_decay": 0.01, "learning_rate": 0.02}, "Adagrad"),
+    ("adadelta", {"learning_rate": 0.5}, {"rho": 0.8, "weight_decay": 0.05}, "Adadelta"),
+]
+
+
+def _torch_kwargs(kwargs):
+    return {("lr" if key == "learning_rate" else key): value for key, value in kwargs.items()}
+
+
+def test_every_registered_optimizer_is_covered():
+    assert {case[0] for case in GROUP_CASES} | {"lion"} == set(registry.optimizers.names())
+
+
+@pytest.mark.parametrize("case", GROUP_CASES, ids=[case[0] for case in GROUP_CASES])
+def test_per_group_hyperparameters_match_torch_param_groups(case):
+    name, kwargs, overrides, torch_name = case
+    rng = np.random.default_rng(2)
+    params = {key: rng.normal(size=shape) for key, shape in NAMES.items()}
+    ours = registry.optimizers.create(name, **kwargs, param_groups=[{"params": "body", **overrides}])
+    tensors = {key: torch.tensor(value.copy(), requires_grad=True) for key, value in params.items()}
+    theirs = getattr(torch.optim, torch_name)(
+        [{"params": [tensors["body.weight"], tensors["body.bias"]], **_torch_kwargs(overrides)},
+         {"params": [tensors["head.weight"]]}], foreach=False, **_torch_kwargs(kwargs))
+    for _ in range(30):
+        grads = {key: rng.normal(size=shape) * 10.0 ** rng.uniform(-2, 1) for key, shape in NAMES.items()}
+        ours.step(params, {key: grad.copy() for key, grad in grads.items()})
+        for key, tensor in tensors.items():
+            tensor.grad = torch.tensor(grads[key])
+        theirs.step()
+    for key, tensor in tensors.items():
+        np.testing.assert_allclose(params[key], tensor.detach().numpy(), rtol=1e-6, atol=1e-12, err_msg=key)
+
+
+class _GroupsHolder:
+    """All a scheduler touches: the learning rate, momentum and the parameter groups."""
+
+    def __init__(self):
+        self.learning_rate = BASE_LR
+        self.momentum = 0.5
+        self.param_groups = [{"params": ("body",), "learning_rate": 0.03, "momentum": 0.5}]
+
+
+def _two_group_torch_optimizer():
+    first, second = torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)
+    return torch.optim.SGD([{"params": [first]}, {"params": [second], "lr": 0.03}], lr=BASE_LR, momentum=0.5)
+
+
+def _group_sequences(ours, theirs, torch_optimizer, metrics=None):
+    holder = _GroupsHolder()
+    ours.attach(holder)
+    got, expected = [], []
+    for step in range(LR_STEPS + 1):
+        got.append((holder.learning_rate, holder.param_groups[0]["learning_rate"]))
+        expected.append((torch_optimizer.param_groups[0]["lr"], torch_optimizer.param_groups[1]["lr"]))
+        if step == LR_STEPS:
+            break
+        torch_optimizer.step()
+        if metrics is None:
+            theirs.step()
+            ours.step()
+        else:
+            theirs.step(metrics[step])
+            ours.step({"val_loss": metrics[step]})
+    return np.array(got), np.array(expected)
+
+
+@pytest.mark.parametrize("case", SCHEDULER_CASES, ids=[_case_id(case) for case in SCHEDULER_CASES])
+def test_schedulers_scale_every_group_from_its_own_base_rate(case):
+    name, kwargs, factory = case
+    torch_optimizer = _two_group_torch_optimizer()
+    got, expected = _group_sequences(registry.schedulers.create(name, **kwargs), factory(torch_optimizer),
+                                     torch_optimizer)
+    np.testing.assert_allclose(got, expected, rtol=LR_RTOL, atol=1e-15)
+
+
+@pytest.mark.parametrize("kwargs", PLATEAU_CASES[1:3], ids=str)
+def test_reduce_lr_on_plateau_reduces_every_group(kwargs):
+    torch_optimizer = _two_group_torch_optimizer()
+    got, expected = _group_sequences(registry.schedulers.create("reduce_lr_on_plateau", **kwargs),
+                                     LRS.ReduceLROnPlateau(torch_optimizer, **kwargs), torch_optimizer,
+                                     _plateau_metrics(7))
+    np.testing.assert_allclose(got, expected, rtol=LR_RTOL, atol=0)
+    assert len(set(got[:, 1])) > 2
