@@ -44,6 +44,23 @@ def test_cnn_on_full_fashion_mnist_reaches_90_percent():
     assert accuracy >= 0.90, accuracy
 
 
+def test_resnet_on_full_fashion_mnist_reaches_91_percent_in_3_epochs():
+    """Issue 18: residual blocks with BatchNorm and a projection, from TOML, on the full 60k training set."""
+    try:
+        splits = load("fashion-mnist")
+    except FileNotFoundError as error:
+        if os.environ.get("NNFS_REQUIRE_DATASETS") == "1":
+            raise
+        pytest.skip(f"Fashion-MNIST is not on this machine: {error}")
+    config = load_config(EXAMPLES / "resnet-fashion-mnist.toml")
+    assert config.epochs == 3
+    net = config.network()
+    assert any(type(layer).__name__ == "Residual" for layer in net.layers)
+    net.fit(splits.train.x, splits.train.y, epochs=config.epochs, batch_size=config.batch_size, verbose=0)
+    accuracy = net.evaluate(splits.test.x, splits.test.y)["accuracy"]
+    assert accuracy >= 0.91, accuracy
+
+
 def test_every_first_party_pack_passes_the_kit():
     from nnfs_core.testing import check_distribution
 

@@ -245,3 +245,80 @@ def test_the_kit_catches_a_composite_that_hides_its_childrens_arrays():
     check_layers_inside_are_exposed(Sequential(layers))
     with pytest.raises(ConformanceError, match="'0.weight' is not that array"):
         check_layers_inside_are_exposed(_CopyingSequential(layers))
+
+
+# -- a nested model resumes bit-identically ------------------------------------------------------------------
+
+class _MomentumSGD(__import__("nnfs_core.protocols", fromlist=["BaseOptimizer"]).BaseOptimizer):
+    def __init__(self, learning_rate=0.05, momentum=0.9, *, param_groups=None):
+        super().__init__(learning_rate, param_groups=param_groups)
+        self.momentum = momentum
+
+    def update(self, param, grad, state):
+        velocity = state.setdefault("velocity", np.zeros_like(param))
+        velocity *= param.dtype.type(self.momentum)
+        velocity += grad
+        param -= param.dtype.type(self.learning_rate) * velocity
+
+
+def _nested_network():
+    layers = ["flatten", {"name": "dense", "output_size": 16},
+              {"name": "residual", "body": [{"name": "dense", "output_size": 16}, "batch_norm", "relu",
+                                            {"name": "dense", "output_size": 16}]},
+              {"name": "branch", "branches": [[{"name": "dense", "output_size": 8}, "tanh"],
+                                              [{"name": "dense", "output_size": 8}, {"name": "dropout", "rate": 0.2}]],
+               "merge": "concatenate"},
+              {"name": "dense", "output_size": 10}]
+    optimizer = _MomentumSGD(0.05, param_groups=[{"params": "layers.3.*", "learning_rate": 0.01},
+                                                 {"params": "layers.2.body.3", "momentum": 0.5}])
+    net = Network(layers, optimizer=optimizer, loss="cross_entropy", seed=5)
+    net.freeze("layers.2.body.0")
+    return net
+
+
+@pytest.fixture
+def momentum_sgd():
+    registry.optimizers.register("nested_momentum_sgd", override=True)(_MomentumSGD)
+    yield
+    registry.optimizers.unregister("nested_momentum_sgd")
+
+
+def test_a_nested_model_with_a_frozen_block_and_groups_resumes_bit_identically(tmp_path, momentum_sgd):
+    from nnfs_core.callbacks.lambda_callback import LambdaCallback
+    from nnfs_core.callbacks.model_checkpoint import ModelCheckpoint
+    from nnfs_core.datasets import load
+
+    (x, y), _ = load("digits")
+    x, y = x[:256], y[:256]
+
+    def fit(net, **kwargs):
+        return net.fit(x, y, epochs=2, batch_size=32, verbose=0, **kwargs)
+
+    reference = _nested_network()
+    frozen_before = reference.build(x.shape[1:]).state_dict()["layers.2.body.0.weight"].copy()
+    fit(reference)
+
+    class Crash(Exception):
+        pass
+
+    def crash(epoch, batch):
+        if (epoch, batch) == (1, 3):
+            raise Crash
+
+    interrupted = _nested_network()
+    checkpoints = ModelCheckpoint(str(tmp_path / "ckpt-{epoch:02d}-{batch:03d}.nnfs"), every_n_batches=5)
+    with pytest.raises(Crash):
+        fit(interrupted, callbacks=[LambdaCallback(on_batch_end=crash), checkpoints])
+    resumed = _nested_network()
+    fit(resumed, resume_from=tmp_path)
+
+    expected, got = reference.state_dict(), resumed.state_dict()
+    assert sorted(expected) == sorted(got) and "layers.3.1.0.weight" in got
+    for path, value in expected.items():
+        assert np.array_equal(value, got[path]), path
+    np.testing.assert_array_equal(got["layers.2.body.0.weight"], frozen_before)  # frozen: never updated
+    assert "layers.2.body.0.weight" not in resumed.optimizer.state
+    for path, state in reference.optimizer.state.items():
+        for key, value in state.items():
+            assert np.array_equal(value, resumed.optimizer.state[path][key]), (path, key)
+    assert reference.rng.bit_generator.state == resumed.rng.bit_generator.state
