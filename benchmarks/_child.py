@@ -29,7 +29,7 @@ def _current_rss_mb() -> float:
 
 
 def _train(contender: Any, kind: str, samples: int, epochs: int) -> dict[str, Any]:
-    x, y = (workloads.mlp_data if kind == "mlp" else workloads.cnn_data)(samples)
+    x, y = workloads.model_data(kind, samples)
     model = contender.build(kind)
     warm = min(len(x), 4 * workloads.BATCH_SIZE)
     contender.train(model, x[:warm], y[:warm], 1)
@@ -41,7 +41,7 @@ def _train(contender: Any, kind: str, samples: int, epochs: int) -> dict[str, An
 
 def _predict(contender: Any, kind: str, samples: int, passes: int) -> dict[str, Any]:
     """The median of ``passes`` predictions over the whole data (one pass is short)."""
-    x, _ = (workloads.mlp_data if kind == "mlp" else workloads.cnn_data)(samples)
+    x, _ = workloads.model_data(kind, samples)
     model = contender.build(kind)
     contender.predict(model, x[: 2 * workloads.BATCH_SIZE])
     times = []
@@ -104,20 +104,20 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     name, workload = spec["contender"], spec["workload"]
     sizes = workloads.Sizes(**spec["sizes"])
     contender = importlib.import_module(f"benchmarks.contender_{name}")
-    kind = workload.split("_")[0] if workload.startswith(("mlp", "cnn")) else "mlp"
+    kind, _, task = workload.rpartition("_")
+    kind = kind if kind in workloads.INPUT_SHAPES else "mlp"
     reason = contender.unavailable(kind)
     if reason:
         return {"skipped": reason}
     if workload == "machine":
         return _machine(name, contender, sizes)
-    if workload == "mlp_train":
-        return _train(contender, "mlp", sizes.mlp_samples, sizes.mlp_epochs)
-    if workload == "cnn_train":
-        return _train(contender, "cnn", sizes.cnn_samples, sizes.cnn_epochs)
-    if workload == "mlp_predict":
-        return _predict(contender, "mlp", sizes.predict_mlp_samples, sizes.predict_passes)
-    if workload == "cnn_predict":
-        return _predict(contender, "cnn", sizes.predict_cnn_samples, sizes.predict_passes)
+    samples = {"mlp": (sizes.mlp_samples, sizes.mlp_epochs, sizes.predict_mlp_samples),
+               "cnn": (sizes.cnn_samples, sizes.cnn_epochs, sizes.predict_cnn_samples)}.get(
+        kind, (sizes.zoo_samples, 1, sizes.zoo_samples))
+    if task == "train" and workload in workloads.WORKLOADS:
+        return _train(contender, kind, samples[0], samples[1])
+    if task == "predict" and workload in workloads.WORKLOADS:
+        return _predict(contender, kind, samples[2], sizes.predict_passes)
     if workload == "memory":
         return _memory(contender, sizes.memory_samples)
     if workload == "layers":

@@ -7,7 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.workloads import BATCH_SIZE, CONV_OUT, DENSE_OUT, LEARNING_RATE, MOMENTUM, SEED, LayerCase
+from benchmarks.workloads import (
+    BATCH_SIZE,
+    CONV_OUT,
+    DENSE_OUT,
+    INPUT_SHAPES,
+    LEARNING_RATE,
+    MOMENTUM,
+    SEED,
+    LayerCase,
+)
 
 Array = np.ndarray[Any, Any]
 
@@ -27,9 +36,47 @@ CNN_LAYERS: list[Any] = [
 ]
 
 
+
+def _conv(out: int, kernel: int, **extra: Any) -> dict[str, Any]:
+    return {"name": "conv2d", "out_channels": out, "kernel_size": kernel, **extra}
+
+
+def _residual(out: int, projection: bool) -> dict[str, Any]:
+    """Two 3x3 convolutions with BatchNorm, added to the input (projected by a 1x1 convolution if asked)."""
+    body = [_conv(out, 3, padding=1, use_bias=False), "batch_norm", "relu",
+            _conv(out, 3, padding=1, use_bias=False), "batch_norm"]
+    block: dict[str, Any] = {"name": "residual", "body": body}
+    if projection:
+        block["projection"] = [_conv(out, 1, use_bias=False), "batch_norm"]
+    return block
+
+
+def _separable(out: int) -> list[Any]:
+    """MobileNet's block: a 3x3 depthwise convolution, then a 1x1 one mixing the channels, each with BatchNorm."""
+    return [{"name": "depthwise_conv2d", "kernel_size": 3, "padding": 1, "use_bias": False}, "batch_norm", "relu",
+            _conv(out, 1, use_bias=False), "batch_norm", "relu"]
+
+
+#: The CNN zoo (issue 21), layer for layer as contender_torch builds them.
+ZOO_LAYERS: dict[str, list[Any]] = {
+    "lenet": [_conv(16, 5, padding=2), "relu", {"name": "max_pool2d", "kernel_size": 2},
+              _conv(32, 5), "relu", {"name": "max_pool2d", "kernel_size": 2}, "flatten",
+              {"name": "dense", "output_size": 120}, "relu", {"name": "dense", "output_size": 84}, "relu",
+              {"name": "dense", "output_size": 10}],
+    "resnet": [_conv(16, 3, padding=1, use_bias=False), "batch_norm", "relu",
+               _residual(16, projection=False), "relu", {"name": "max_pool2d", "kernel_size": 2},
+               _residual(32, projection=True), "relu", {"name": "max_pool2d", "kernel_size": 2},
+               "global_avg_pool2d", {"name": "dense", "output_size": 10}],
+    "mobilenet": [_conv(32, 3, padding=1, use_bias=False), "batch_norm", "relu",
+                  *_separable(64), {"name": "max_pool2d", "kernel_size": 2},
+                  *_separable(128), {"name": "max_pool2d", "kernel_size": 2},
+                  *_separable(128), "global_avg_pool2d", {"name": "dense", "output_size": 10}],
+}
+
+
 def unavailable(kind: str) -> str | None:
     """Why this contender cannot run ``kind`` workloads here, or None."""
-    if kind in ("cnn", "conv2d", "max_pool2d"):
+    if kind not in ("mlp", "dense", "batch_norm"):
         try:
             import nnfs_conv  # noqa: F401
         except ImportError:
@@ -40,15 +87,11 @@ def unavailable(kind: str) -> str | None:
 def build(kind: str) -> Any:
     from nnfs_core import Network
 
-    layers, shape = (MLP_LAYERS, (784,)) if kind == "mlp" else (CNN_LAYERS, (1, 28, 28))
-    return Network(
-        layers=layers,
-        optimizer={"name": "sgd", "learning_rate": LEARNING_RATE, "momentum": MOMENTUM},
-        loss="cross_entropy",
-        input_shape=shape,
-        seed=SEED,
-    )
-
+    layers = {"mlp": MLP_LAYERS, "cnn": CNN_LAYERS, **ZOO_LAYERS}[kind]
+    optimizer = ({"name": "adam", "learning_rate": 1e-3} if kind == "lenet" else
+                 {"name": "sgd", "learning_rate": LEARNING_RATE, "momentum": MOMENTUM})
+    return Network(layers=layers, optimizer=optimizer, loss="cross_entropy", input_shape=INPUT_SHAPES[kind],
+                   seed=SEED)
 
 def train(model: Any, x: Array, y: Array, epochs: int) -> float:
     history = model.fit(x, y, epochs=epochs, batch_size=BATCH_SIZE, verbose=0)

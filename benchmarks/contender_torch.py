@@ -33,19 +33,56 @@ def _torch() -> Any:
     return torch
 
 
+def _zoo(kind: str) -> Any:
+    """The CNN zoo, layer for layer as contender_nnfs builds them."""
+    nn = _torch().nn
+
+    class Residual(nn.Module):  # type: ignore[misc, name-defined]
+        def __init__(self, c_in: int, out: int) -> None:
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(c_in, out, 3, padding=1, bias=False), nn.BatchNorm2d(out), nn.ReLU(),
+                                      nn.Conv2d(out, out, 3, padding=1, bias=False), nn.BatchNorm2d(out))
+            self.projection = (nn.Sequential(nn.Conv2d(c_in, out, 1, bias=False), nn.BatchNorm2d(out))
+                               if c_in != out else None)
+
+        def forward(self, x: Any) -> Any:
+            return self.body(x) + (x if self.projection is None else self.projection(x))
+
+    def separable(c_in: int, out: int) -> list[Any]:
+        return [nn.Conv2d(c_in, c_in, 3, padding=1, groups=c_in, bias=False), nn.BatchNorm2d(c_in), nn.ReLU(),
+                nn.Conv2d(c_in, out, 1, bias=False), nn.BatchNorm2d(out), nn.ReLU()]
+
+    if kind == "lenet":
+        return nn.Sequential(nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 5),
+                             nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(800, 120), nn.ReLU(),
+                             nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    if kind == "resnet":
+        return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+                             Residual(16, 16), nn.ReLU(), nn.MaxPool2d(2), Residual(16, 32), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+    return nn.Sequential(nn.Conv2d(3, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+                         *separable(32, 64), nn.MaxPool2d(2), *separable(64, 128), nn.MaxPool2d(2),
+                         *separable(128, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10))
+
+
 def build(kind: str) -> Any:
     torch = _torch()
     nn = torch.nn
     torch.manual_seed(SEED)
     if kind == "mlp":
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-    else:
+    elif kind == "cnn":
         model = nn.Sequential(
             nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10),
         )
-    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
+    else:
+        model = _zoo(kind)
+    if kind == "lenet":
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
     return model, optimizer, torch.Generator().manual_seed(SEED)
 
 

@@ -109,8 +109,9 @@ def goals(summary: dict[str, Any]) -> list[dict[str, Any]]:
         spread = ratio.get(workload, {}).get(other)
         return spread["median"] if spread else None
 
-    for workload, other, target in (("mlp_train", "torch", 1.2), ("mlp_train", "numpy", 0.9),
-                                    ("cnn_train", "torch", 1.0)):
+    zoo = [(f"{model}_{task}", "torch", target) for model in ("lenet", "cnn", "resnet", "mobilenet")
+           for task, target in (("train", 1.0), ("predict", 1.2))]
+    for workload, other, target in (("mlp_train", "torch", 1.2), ("mlp_train", "numpy", 0.9), *zoo):
         value = median_ratio(workload, other)
         add(f"{workload}: nnfs >= {target}x {other}", value, target, f"{value:.2f}x" if value else "")
     conv = summary["layers"].get("conv2d", {})

@@ -30,7 +30,7 @@ def throughput_table(summary: dict[str, Any]) -> str:
     others = [c for c in contenders if c != "nnfs"]
     ceilings = summary.get("gemm_ceiling_samples_per_s", {})
     header = ["workload", *(f"{c} samples/s" for c in contenders), *(f"nnfs/{c} (min-max)" for c in others),
-              "GEMM ceiling samples/s", *(f"{c} peak RSS MB" for c in contenders)]
+              "GEMM ceiling samples/s", "nnfs % of ceiling", *(f"{c} peak RSS MB" for c in contenders)]
     rows = []
     for name, per_contender in summary["throughput"].items():
         if name == "memory":  # one first epoch, no warm-up: its own table
@@ -42,6 +42,8 @@ def throughput_table(summary: dict[str, Any]) -> str:
             row.append(_number(speed["median"]) if speed else (entry.get("note") or "-").split(":")[0])
         row += [_spread(summary["ratios"].get(name, {}).get(other)) for other in others]
         row.append(_number(ceilings.get(name)))
+        mine = per_contender.get("nnfs", {}).get("samples_per_s")
+        row.append(f"{100 * mine['median'] / ceilings[name]:.0f}%" if mine and ceilings.get(name) else "-")
         for contender in contenders:
             rss = per_contender.get(contender, {}).get("peak_rss_mb")
             row.append(_number(rss["median"]) if rss else "-")

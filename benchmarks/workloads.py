@@ -1,7 +1,11 @@
 """What the suite runs: workloads, their sizes, the synthetic data and the per-layer shapes and FLOPs.
 
-Every contender gets the same float32 data from the same seed and trains with batch size 128, SGD with
-momentum 0.9 and learning rate 0.01 on cross-entropy.
+Every contender gets the same float32 data from the same seed and trains with batch size 128 on
+cross-entropy, with SGD (momentum 0.9, learning rate 0.01) - but LeNet-5, which trains with Adam
+(learning rate 0.001), as the CNN issue measured it.
+
+The CNN model zoo (issue 21): LeNet-5 on MNIST-sized input, the benchmark CNN, a small ResNet and a
+MobileNet-style stack of depthwise-separable blocks on CIFAR-sized input (3 x 32 x 32).
 """
 
 from __future__ import annotations
@@ -24,6 +28,12 @@ WORKLOADS: dict[str, str] = {
     "mlp_predict": "MLP 784-256-128-10 predict",
     "cnn_train": "CNN conv32-pool-conv64-pool-128-10 training",
     "cnn_predict": "CNN conv32-pool-conv64-pool-128-10 predict",
+    "lenet_train": "LeNet-5 conv16(5x5)-pool-conv32(5x5)-pool-120-84-10 training (Adam)",
+    "lenet_predict": "LeNet-5 conv16(5x5)-pool-conv32(5x5)-pool-120-84-10 predict",
+    "resnet_train": "ResNet conv16-res16-pool-res32(projection)-pool-gap-10 on 3x32x32 training",
+    "resnet_predict": "ResNet conv16-res16-pool-res32(projection)-pool-gap-10 on 3x32x32 predict",
+    "mobilenet_train": "MobileNet-style conv32-3 depthwise-separable blocks-gap-10 on 3x32x32 training",
+    "mobilenet_predict": "MobileNet-style conv32-3 depthwise-separable blocks-gap-10 on 3x32x32 predict",
     "memory": "MLP training on 60,000 x 784, one epoch (peak RSS)",
     "layers": "per-layer forward+backward",
 }
@@ -37,6 +47,7 @@ class Sizes:
     mlp_epochs: int = 8
     cnn_samples: int = 2_048
     cnn_epochs: int = 1
+    zoo_samples: int = 2_048
     predict_mlp_samples: int = 10_000
     predict_cnn_samples: int = 2_048
     predict_passes: int = 5
@@ -52,7 +63,7 @@ class Sizes:
 
 
 FULL = Sizes()
-QUICK = Sizes(mlp_samples=512, mlp_epochs=1, cnn_samples=128, cnn_epochs=1, predict_mlp_samples=512,
+QUICK = Sizes(mlp_samples=512, mlp_epochs=1, cnn_samples=128, cnn_epochs=1, zoo_samples=64, predict_mlp_samples=512,
               predict_cnn_samples=128, predict_passes=1, memory_samples=1_024, layer_batch=8, layer_iterations=2,
               startup_runs=2, sgemm_size=256, copy_mib=8)
 
@@ -61,14 +72,34 @@ def _dense_flops(sizes: tuple[int, ...]) -> list[float]:
     return [2.0 * fan_in * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
 
 
+def _conv(size: int, c_in: int, c_out: int, kernel: int, groups: int = 1) -> float:
+    """Multiply-add FLOPs of a convolution with a size x size output."""
+    return 2.0 * size * size * c_out * (c_in // groups) * kernel * kernel
+
+
+def _zoo_flops() -> dict[str, list[float]]:
+    """Forward FLOPs per sample of each zoo model's convolutions and dense layers, first layer first."""
+    return {
+        "lenet": [_conv(28, 1, 16, 5), _conv(10, 16, 32, 5), *_dense_flops((32 * 5 * 5, 120, 84, 10))],
+        "resnet": [_conv(32, 3, 16, 3), _conv(32, 16, 16, 3), _conv(32, 16, 16, 3), _conv(16, 16, 32, 3),
+                   _conv(16, 32, 32, 3), _conv(16, 16, 32, 1), *_dense_flops((32, 10))],
+        "mobilenet": [_conv(32, 3, 32, 3), _conv(32, 32, 32, 3, groups=32), _conv(32, 32, 64, 1),
+                      _conv(16, 64, 64, 3, groups=64), _conv(16, 64, 128, 1),
+                      _conv(8, 128, 128, 3, groups=128), _conv(8, 128, 128, 1), *_dense_flops((128, 10))],
+    }
+
+
 def _matmul_flops_per_sample() -> dict[str, float]:
     """Matrix-product FLOPs per sample: forward; training adds the weight gradients and every input gradient
     but the first layer's (nobody needs d loss / d x)."""
     mlp = _dense_flops((784, 256, 128, 10))
     conv1, conv2 = 2.0 * 28 * 28 * 32 * 1 * 9, 2.0 * 14 * 14 * 64 * 32 * 9
     cnn = [conv1, conv2, *_dense_flops((64 * 7 * 7, 128, 10))]
-    return {"mlp_predict": sum(mlp), "mlp_train": 3 * sum(mlp) - mlp[0],
-            "cnn_predict": sum(cnn), "cnn_train": 3 * sum(cnn) - cnn[0]}
+    flops = {}
+    for name, layers in {"mlp": mlp, "cnn": cnn, **_zoo_flops()}.items():
+        flops[f"{name}_predict"] = sum(layers)
+        flops[f"{name}_train"] = 3 * sum(layers) - layers[0]
+    return flops
 
 
 #: Each throughput workload's matrix-product FLOPs per sample: at the measured sgemm rate, a ceiling.
@@ -85,6 +116,20 @@ def cnn_data(samples: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """x (N, 1, 28, 28) float32 in [0, 1), y (N,) int64 labels in [0, 10)."""
     x, y = mlp_data(samples)
     return x.reshape(samples, 1, 28, 28), y
+
+
+#: Each model's per-sample input shape.
+INPUT_SHAPES: dict[str, tuple[int, ...]] = {"mlp": (784,), "cnn": (1, 28, 28), "lenet": (1, 28, 28),
+                                            "resnet": (3, 32, 32), "mobilenet": (3, 32, 32)}
+
+
+def model_data(kind: str, samples: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Inputs of the model's shape (float32 in [0, 1)) and labels in [0, 10), from the suite's seed."""
+    if kind == "mlp":
+        return mlp_data(samples)
+    rng = np.random.default_rng(SEED)
+    shape = INPUT_SHAPES[kind]
+    return rng.random((samples, *shape), dtype=np.float32), rng.integers(0, 10, samples)
 
 
 # -- per-layer workloads ------------------------------------------------------------------------------------

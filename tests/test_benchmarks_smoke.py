@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_quick_run_prints_the_tables_and_writes_the_summary(tmp_path):
     summary_path = tmp_path / "bench.json"
     command = [sys.executable, "-m", "benchmarks", "--quick", "--repeats", "1", "--threads", "1",
-               "--contenders", "nnfs,numpy", "--workloads", "mlp_train,cnn_predict,memory,layers,startup",
+               "--contenders", "nnfs,numpy",
+               "--workloads", "mlp_train,cnn_predict,resnet_predict,memory,layers,startup",
                "--json", str(summary_path)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
@@ -33,6 +34,8 @@ def test_quick_run_prints_the_tables_and_writes_the_summary(tmp_path):
     assert training["numpy"]["samples_per_s"]["median"] > 0, training["numpy"]["note"]
     assert summary["ratios"]["mlp_train"]["numpy"]["median"] > 0
     assert summary["layers"]["dense"]["nnfs"]["ms"]["median"] > 0
+    assert summary["throughput"]["resnet_predict"]["nnfs"]["samples_per_s"]["median"] > 0  # the CNN zoo
+    assert "MLP and the benchmark CNN only" in summary["throughput"]["resnet_predict"]["numpy"]["note"]
     assert summary["startup"]["packs_imported_by_import"] == []
     assert {goal["goal"] for goal in summary["goals"]} >= {"mlp_train: nnfs >= 0.9x numpy",
                                                              "import nnfs_core < 150 ms"}
@@ -79,3 +82,27 @@ def test_numpy_reference_trains_like_pytorch(kind, monkeypatch):
     with torch.no_grad():
         expected = model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(numpy_reference.predict(net, x), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("kind", ["cnn", "lenet", "resnet", "mobilenet"])
+def test_the_zoo_models_are_the_same_network_in_both_frameworks(kind, monkeypatch):
+    """Given nnfs's weights, the PyTorch model of each zoo workload computes nnfs's outputs."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("nnfs_conv")
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import contender_nnfs, contender_torch, workloads
+
+    net = contender_nnfs.build(kind).build()
+    model, _, _ = contender_torch.build(kind)
+    ours = [value for _, value in net.named_parameters()]
+    theirs = list(model.parameters())
+    assert [value.size for value in ours] == [value.numel() for value in theirs]
+    with torch.no_grad():
+        for mine, other in zip(ours, theirs):
+            other.copy_(torch.from_numpy(mine if mine.shape == tuple(other.shape) else mine.T))
+    model.eval()
+    x, _ = workloads.model_data(kind, 6)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(net.predict(x), expected, rtol=1e-4, atol=1e-5)
