@@ -39,7 +39,7 @@ PAGES: dict[str, Page] = {
                     "training configs of `nnfs train`.", modules=("nnfs_core.network", "nnfs_core.config")),
     "layers": Page("Layers", "Every installed layer, by the name the registry knows it under; the combinators "
                    "(`sequential`, `residual`, `branch`, ...) are built on `CompositeLayer`.", ("layers",),
-                   ("nnfs_conv", "nnfs_core.layers.composite")),
+                   ("nnfs_conv", "nnfs_sequence", "nnfs_core.layers.composite")),
     "activations": Page("Activations", "Activations are layers without parameters, registered under their own "
                         "kind.", ("activations",), ("nnfs_activations",)),
     "losses": Page("Losses", "Each loss is mean-reduced over the batch, as the PyTorch loss of the same name.",

@@ -29,4 +29,7 @@ FIRST_PARTY: dict[str, dict[str, tuple[str, ...]]] = {
             "constant_pad2d", "up_sampling2d",
         ),
     },
+    "nnfs-sequence": {
+        "layers": ("embedding", "rnn", "lstm", "gru"),
+    },
 }

@@ -47,13 +47,17 @@ def plugins_check():
 
 
 def embedding_pack(tmp_path):
-    """A layer pack from `nnfs new-pack`, with an Embedding added as docs/writing-a-pack.md says."""
+    """A layer pack from `nnfs new-pack`, with an Embedding added as docs/writing-a-pack.md says.
+
+    It is registered as ``lookup_embedding``: ``embedding`` is first-party (nnfs-sequence) and an outside pack
+    taking the same name would need a pin."""
     pack = create_pack("nnfs-lookup", tmp_path, kind="layer")
     (pack / "nnfs_lookup" / "embedding.py").write_text(EMBEDDING)
     pyproject = pack / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace(
         'feature_scale = "nnfs_lookup.feature_scale:FeatureScale"',
-        'feature_scale = "nnfs_lookup.feature_scale:FeatureScale"\nembedding = "nnfs_lookup.embedding:Embedding"'))
+        'feature_scale = "nnfs_lookup.feature_scale:FeatureScale"\n'
+        'lookup_embedding = "nnfs_lookup.embedding:Embedding"'))
     tests = pack / "tests" / "test_components.py"
     tests.write_text(tests.read_text().replace(
         "from nnfs_lookup import FeatureScale",
@@ -69,12 +73,12 @@ def test_packs_of_every_kind_and_an_embedding_pack_pass_their_tests_and_plugins_
     packs += [create_pack(f"nnfs-made-{kind}", tmp_path, kind=kind) for kind in ("optimizer", "loss", "dataset")]
     pip_installed(*packs)
     assert registry.optimizers.entry("sign_sgd").distribution == "nnfs-made-optimizer"
-    assert registry.layers.entry("embedding").distribution == "nnfs-lookup"
+    assert registry.layers.entry("lookup_embedding").distribution == "nnfs-lookup"
 
     run_tests(*packs)
     listed = plugins_check()  # exits 0: no failure anywhere, and none declared expected
-    assert all(name in listed for name in ("embedding", "sign_sgd", "log_cosh", "xor"))
-    network = Network([{"name": "embedding", "num_embeddings": 7, "embedding_dim": 3}], seed=0)
+    assert all(name in listed for name in ("lookup_embedding", "sign_sgd", "log_cosh", "xor"))
+    network = Network([{"name": "lookup_embedding", "num_embeddings": 7, "embedding_dim": 3}], seed=0)
     ids = np.array([[5, 6], [0, 1]], dtype=np.int32)
     np.testing.assert_array_equal(network.predict(ids), network.layers[0].params["weight"][ids])
     assert main(["doc", "sign_sgd"]) == 0

@@ -1,0 +1,24 @@
+"""nnfs-sequence: embeddings and recurrent layers for nnfs, with PyTorch's semantics and weight names.
+
+Sequences are batch-first, (N, L, features); recurrent weights are named and shaped as in PyTorch
+(``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), so a ``state_dict`` moves across by name. Each class
+lives in its own module and is registered under the entry-point group ``nnfs.layers``, so ``"lstm"`` or
+``{"name": "embedding", "num_embeddings": 100, "embedding_dim": 16}`` in a layer list finds it without
+importing this package.
+"""
+
+from nnfs_sequence._recurrent import RecurrentBase
+from nnfs_sequence._version import __version__
+from nnfs_sequence.embedding import Embedding
+from nnfs_sequence.gru import GRU
+from nnfs_sequence.lstm import LSTM
+from nnfs_sequence.rnn import RNN
+
+__all__ = [
+    "__version__",
+    "Embedding",
+    "GRU",
+    "LSTM",
+    "RNN",
+    "RecurrentBase",
+]

@@ -1,0 +1,238 @@
+"""What RNN, LSTM and GRU share: PyTorch's parameters, layers and directions, dropout, and the passes.
+
+A subclass says how many gate blocks its weights have (``gates``) and implements one direction of one
+layer over a whole sequence: ``_run`` (the recurrence, given the input projection of every step) and
+``_run_backward`` (back through time). Everything else - the input projection of all steps in one
+product, the weight gradients in one product each, stacking layers and directions - is here.
+
+Internally sequences are time-major, (L, N, features), so that each step's slice is contiguous.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+from nnfs_core.errors import ShapeError
+from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_flag, check_int, check_number
+
+__all__ = ["RecurrentBase"]
+
+
+class _Names(NamedTuple):
+    """The parameter names of one layer and direction: ``weight_ih_l0``, ..., ``bias_hh_l1_reverse``."""
+
+    weight_ih: str
+    weight_hh: str
+    bias_ih: str
+    bias_hh: str
+
+
+class _LayerCache(NamedTuple):
+    inputs: Array            # (L, N, F) what this layer read
+    outputs: Array           # (L, N, D H) its hidden states, both directions side by side
+    directions: list[Any]    # what each direction's _run kept
+    mask: Array | None       # the dropout mask applied to ``outputs`` before the next layer (scaled)
+
+
+class RecurrentBase(BaseLayer):
+    """Base class of the recurrent layers: batch-first (N, L, F) in, (N, L, D H) or (N, D H) out.
+
+    Parameters
+    ----------
+    hidden_size : int
+        Features of the hidden state H.
+    num_layers : int
+        Recurrent layers stacked, each reading the previous one's hidden states.
+    bidirectional : bool
+        Run a second recurrence from the last step to the first in every layer (D = 2) and concatenate
+        its hidden states after the forward ones.
+    return_sequences : bool
+        Return every step's hidden state of the last layer (N, L, D H), as PyTorch's ``output``; when False,
+        the last state only (N, D H): the forward direction's at step L - 1 and the reverse direction's at
+        step 0, which is ``torch.cat([h_n[-2], h_n[-1]], 1)`` (``h_n[-1]`` with one direction).
+    dropout : float
+        Probability of zeroing a hidden feature between layers while training (not after the last layer).
+    use_bias : bool
+        Learn ``bias_ih`` and ``bias_hh`` (PyTorch's ``bias``).
+    """
+
+    #: How many H-row blocks the weights stack (LSTM 4, GRU 3, RNN 1).
+    gates: ClassVar[int] = 1
+    example_args: ClassVar[dict[str, Any]] = {"hidden_size": 3}
+    example_input_shape: ClassVar[tuple[int, ...]] = (4, 3)
+
+    def __init__(self, hidden_size: int, *, num_layers: int = 1, bidirectional: bool = False,
+                 return_sequences: bool = True, dropout: float = 0.0, use_bias: bool = True) -> None:
+        super().__init__()
+        owner = type(self).__name__
+        self.hidden_size = check_int(owner, "hidden_size", hidden_size)
+        self.num_layers = check_int(owner, "num_layers", num_layers)
+        self.bidirectional = check_flag(owner, "bidirectional", bidirectional)
+        self.return_sequences = check_flag(owner, "return_sequences", return_sequences)
+        self.dropout = check_number(owner, "dropout", dropout, low=0.0, high=1.0, high_open=True)
+        self.use_bias = check_flag(owner, "use_bias", use_bias)
+
+    @property
+    def training_differs(self) -> bool:  # type: ignore[override]
+        """Dropout between layers makes training differ from inference."""
+        return self.dropout > 0 and self.num_layers > 1
+
+    @property
+    def _suffixes(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    def _names(self, layer: int, suffix: str) -> _Names:
+        return _Names(*(f"{kind}_l{layer}{suffix}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
+
+    def _input_sizes(self, features: int) -> list[int]:
+        width = len(self._suffixes) * self.hidden_size
+        return [features] + [width] * (self.num_layers - 1)
+
+    def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
+        """Values build keeps (weights, biases, their gradients); one sample's scratch (gates, states per step)."""
+        if len(input_shape) != 2:
+            return 0, 0
+        steps, features = input_shape
+        rows = self.gates * self.hidden_size
+        held = sum(rows * (size + self.hidden_size + 2 * self.use_bias) for size in self._input_sizes(features))
+        directions = len(self._suffixes)
+        scratch = self.num_layers * directions * steps * (2 * rows + 3 * self.hidden_size)
+        return 2 * directions * held, scratch
+
+    def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
+        owner = type(self).__name__
+        if len(input_shape) != 2:
+            raise ShapeError(f"{owner} expects sequences (N, L, features) (batch first), so a per-sample input "
+                             f"shape (L, features); got {tuple(input_shape)}")
+        super().build(input_shape, rng=rng, dtype=dtype)
+        self._rng = rng
+        bound = 1.0 / math.sqrt(self.hidden_size)  # PyTorch: every weight and bias from U(-1/sqrt(H), 1/sqrt(H))
+        rows = self.gates * self.hidden_size
+        for layer, size in enumerate(self._input_sizes(int(input_shape[1]))):
+            for suffix in self._suffixes:
+                names = self._names(layer, suffix)
+                shapes: dict[str, tuple[int, ...]] = {names.weight_ih: (rows, size),
+                                                      names.weight_hh: (rows, self.hidden_size)}
+                if self.use_bias:
+                    shapes |= {names.bias_ih: (rows,), names.bias_hh: (rows,)}
+                for name, shape in shapes.items():
+                    self.params[name] = rng.uniform(-bound, bound, shape).astype(self.dtype)
+        self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
+        width = len(self._suffixes) * self.hidden_size
+        self.output_shape = (int(input_shape[0]), width) if self.return_sequences else (width,)
+        return self.output_shape
+
+    # -- what a cell implements ---------------------------------------------------------------------------
+    def _input_bias(self, names: _Names) -> Array | None:
+        """The bias added to the input projection of every step (both biases where the cell allows it)."""
+        if not self.use_bias:
+            return None
+        return self.params[names.bias_ih] + self.params[names.bias_hh]
+
+    def _run(self, gates: Array, names: _Names, reverse: bool, out: Array) -> Any:
+        """One direction's recurrence: ``gates`` (L, N, G H) holds each step's input projection (this call
+        owns it and may overwrite it); write h_t into ``out[t]`` (L, N, H); return what backward needs."""
+        raise NotImplementedError
+
+    def _run_backward(self, grad: Array, cache: Any, names: _Names, reverse: bool, out: Array) -> tuple[Array, Array]:
+        """Back through time from d loss / d h_t for every t (``grad``, (L, N, H)): the gradients of the input
+        projection and of the hidden projection (h_{t-1} W_hh^T) of every step, each (L, N, G H)."""
+        raise NotImplementedError
+
+    # -- the passes -----------------------------------------------------------------------------------------
+    def _check_input(self, x: Array) -> Array:
+        features = self.input_shape[1]  # type: ignore[index]
+        if x.ndim != 3 or x.shape[2] != features or x.shape[1] < 1:
+            raise ShapeError(f"{type(self).__name__} expects sequences (N, L, {features}) (batch first, L >= 1), "
+                             f"got an array of shape {x.shape}")
+        return x
+
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        x = self._check_input(x)
+        hidden = self.hidden_size
+        inputs = np.ascontiguousarray(x.transpose(1, 0, 2))
+        caches: list[_LayerCache] = []
+        for layer in range(self.num_layers):
+            outputs = np.empty((*inputs.shape[:2], len(self._suffixes) * hidden), dtype=self.dtype)
+            kept = []
+            for direction, suffix in enumerate(self._suffixes):
+                names = self._names(layer, suffix)
+                gates = self.ops.matmul(inputs.reshape(-1, inputs.shape[2]), self.params[names.weight_ih].T)
+                bias = self._input_bias(names)
+                if bias is not None:
+                    gates += bias
+                gates = gates.reshape(*inputs.shape[:2], -1)
+                part = outputs[..., direction * hidden:(direction + 1) * hidden]
+                kept.append(self._run(gates, names, direction == 1, part))
+            mask = None
+            if training and self.dropout > 0 and layer < self.num_layers - 1:
+                keep = self._rng.random(outputs.shape, dtype=self.dtype) >= self.dropout
+                mask = keep.astype(self.dtype) / self.dtype.type(1.0 - self.dropout)
+            caches.append(_LayerCache(inputs, outputs, kept, mask))
+            inputs = outputs if mask is None else outputs * mask
+        last = caches[-1].outputs
+        if self.return_sequences:
+            return np.ascontiguousarray(last.transpose(1, 0, 2)), caches
+        y = last[-1].copy()
+        if self.bidirectional:
+            y[:, hidden:] = last[0, :, hidden:]
+        return y, caches
+
+    def _output_grad(self, grad: Array, last: Array) -> Array:
+        """d loss / d (last layer's hidden states), time-major, from the gradient of the layer's output."""
+        if self.return_sequences:
+            return np.ascontiguousarray(grad.transpose(1, 0, 2))
+        full = np.zeros_like(last)
+        hidden = self.hidden_size
+        full[-1, :, :hidden] = grad[:, :hidden]
+        if self.bidirectional:
+            full[0, :, hidden:] = grad[:, hidden:]
+        return full
+
+    def backward_pass(self, grad: Array, cache: Any) -> Any:
+        caches: list[_LayerCache] = cache
+        hidden = self.hidden_size
+        grad_outputs = self._output_grad(grad, caches[-1].outputs)
+        for layer in reversed(range(self.num_layers)):
+            inputs, outputs, kept, _ = caches[layer]
+            needed = layer > 0 or not self.skip_input_grad
+            grad_inputs: Array | None = None
+            for direction, suffix in enumerate(self._suffixes):
+                names = self._names(layer, suffix)
+                window = slice(direction * hidden, (direction + 1) * hidden)
+                grad_x, grad_h = self._run_backward(grad_outputs[..., window], kept[direction], names,
+                                                    direction == 1, outputs[..., window])
+                self._weight_grads(names, inputs, outputs[..., window], grad_x, grad_h, direction == 1)
+                if needed:
+                    part = self.ops.matmul(grad_x.reshape(-1, grad_x.shape[2]), self.params[names.weight_ih])
+                    grad_inputs = part if grad_inputs is None else grad_inputs + part
+            if grad_inputs is None:
+                return None
+            grad_outputs = grad_inputs.reshape(inputs.shape)
+            if layer > 0 and caches[layer - 1].mask is not None:
+                grad_outputs = grad_outputs * caches[layer - 1].mask
+        return np.ascontiguousarray(grad_outputs.transpose(1, 0, 2))
+
+    def _weight_grads(self, names: _Names, inputs: Array, outputs: Array, grad_x: Array, grad_h: Array,
+                      reverse: bool) -> None:
+        """Each weight's gradient in one product over all steps: h_{t-1} is the step before in the run's order."""
+        rows = grad_x.shape[2]
+        self.ops.matmul(grad_x.reshape(-1, rows).T, inputs.reshape(-1, inputs.shape[2]),
+                        out=self.grads[names.weight_ih])
+        grad_hh = self.grads[names.weight_hh]
+        if outputs.shape[0] == 1:
+            grad_hh.fill(0)
+        else:
+            later, earlier = (grad_h[:-1], outputs[1:]) if reverse else (grad_h[1:], outputs[:-1])
+            self.ops.matmul(later.reshape(-1, rows).T, earlier.reshape(-1, earlier.shape[2]), out=grad_hh)
+        if self.use_bias:
+            grad_x.reshape(-1, rows).sum(axis=0, out=self.grads[names.bias_ih])
+            grad_h.reshape(-1, rows).sum(axis=0, out=self.grads[names.bias_hh])
+
+    def _steps(self, count: int, reverse: bool) -> range:
+        """The order a direction visits the steps in."""
+        return range(count - 1, -1, -1) if reverse else range(count)

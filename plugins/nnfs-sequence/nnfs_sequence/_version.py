@@ -1,0 +1,3 @@
+"""The single source of nnfs-sequence's version (read by setuptools)."""
+
+__version__ = "0.1.0"

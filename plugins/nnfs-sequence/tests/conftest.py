@@ -1,0 +1,89 @@
+"""What the pack's tests share: its registered names and random (config, input shape) cases for each.
+
+The names come from the installed entry points, so a layer is tested the moment it is registered; a
+registered name without a case sampler here fails the registry test instead of being skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from nnfs_core import registry
+
+PACK = "nnfs-sequence"
+RECURRENT = ("rnn", "lstm", "gru")
+
+
+def pack_names() -> list[str]:
+    """The layer names this pack's distribution registers, as installed."""
+    return sorted(entry.name for entry in registry.layers.entries()
+                  if registry.normalize(entry.distribution) == registry.normalize(PACK))
+
+
+def _int(rng: np.random.Generator, low: int, high: int) -> int:
+    return int(rng.integers(low, high + 1))
+
+
+def sample_case(name: str, rng: np.random.Generator) -> tuple[dict[str, Any], tuple[int, ...]]:
+    """A random (constructor arguments, per-sample input shape) for the registered ``name``.
+
+    Recurrent cases leave dropout at 0 (deterministic): dropout has its own tests.
+    """
+    key = registry.normalize(name)
+    if key == "embedding":
+        vocabulary = _int(rng, 2, 12)
+        config: dict[str, Any] = {"num_embeddings": vocabulary, "embedding_dim": _int(rng, 1, 6)}
+        if rng.random() < 0.5:
+            config["padding_idx"] = _int(rng, -vocabulary, vocabulary - 1)
+        shape = (_int(rng, 1, 6),) if rng.random() < 0.8 else (_int(rng, 1, 3), _int(rng, 1, 3))
+        return config, shape
+    if key in RECURRENT:
+        config = {"hidden_size": _int(rng, 1, 5), "num_layers": _int(rng, 1, 3),
+                  "bidirectional": bool(rng.random() < 0.5), "return_sequences": bool(rng.random() < 0.6),
+                  "use_bias": bool(rng.random() < 0.85)}
+        if key == "rnn":
+            config["nonlinearity"] = str(rng.choice(["tanh", "relu"]))
+        return config, (_int(rng, 1, 6), _int(rng, 1, 5))
+    raise KeyError(f"no case sampler for the registered layer {name!r}: add one to tests/conftest.py")
+
+
+def cases(name: str, count: int, seed: int) -> list[tuple[dict[str, Any], tuple[int, ...]]]:
+    rng = np.random.default_rng(seed)
+    return [sample_case(name, rng) for _ in range(count)]
+
+
+def build(name: str, config: dict[str, Any], shape: tuple[int, ...], dtype: Any = np.float64, seed: int = 0) -> Any:
+    layer = registry.layers.create(name, **config)
+    layer.build(shape, rng=np.random.default_rng(seed), dtype=dtype)
+    return layer
+
+
+def example_batch(layer: Any, n: int, rng: np.random.Generator) -> Any:
+    """Ids for an embedding (its ``example_input``), normal floats for the others."""
+    return layer.example_input((n, *layer.input_shape), rng=rng, dtype=np.float64)
+
+
+@pytest.fixture
+def seq_cases():
+    """``seq_cases(name, count, seed)``: random cases of a registered layer."""
+    return cases
+
+
+@pytest.fixture
+def seq_batch():
+    """``seq_batch(layer, n, rng)``: ids for an embedding, normal floats for the others."""
+    return example_batch
+
+
+@pytest.fixture
+def seq_build():
+    """``seq_build(name, config, shape, dtype)``: a layer created through the registry and built (seed 0)."""
+    return build
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "seq_name" in metafunc.fixturenames:
+        metafunc.parametrize("seq_name", pack_names())
