@@ -273,3 +273,67 @@ def test_the_memory_kept_for_reuse_is_bounded(monkeypatch):
     del arrays
     assert _pool._kept == 3 << 20 and sum(len(blocks) for blocks in _pool._free.values()) == 3
     _pool._clear()
+
+
+# -- window kernels (nnfs-conv): the reference's gradients by finite differences --------------------------
+def _numeric(f, a, eps=1e-6):
+    grad = np.zeros_like(a)
+    for index in np.ndindex(a.shape):
+        saved = a[index]
+        a[index] = saved + eps
+        high = f()
+        a[index] = saved - eps
+        low = f()
+        a[index] = saved
+        grad[index] = (high - low) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "circular"])
+def test_reference_conv2d_gradients_match_finite_differences(mode):
+    from nnfs_core.ops import WindowGeometry
+
+    backend, rng = ops.get("numpy"), np.random.default_rng(3)
+    x, weight, bias = rng.standard_normal((2, 4, 5, 4)), rng.standard_normal((6, 2, 2, 3)), rng.standard_normal(6)
+    geometry = WindowGeometry.fitting((5, 4), (2, 3), stride=(2, 1), dilation=(1, 1), padding=(1, 0, 1, 1))
+    y, cache = backend.conv2d(x, weight, bias, geometry, groups=2, padding_mode=mode)
+    probe = np.cos(np.arange(y.size)).reshape(y.shape)
+    grad_weight, grad_bias = np.empty_like(weight), np.empty_like(bias)
+    grad_x = backend.conv2d_backward(probe, cache, weight, grad_weight, grad_bias, geometry, groups=2,
+                                     padding_mode=mode)
+
+    def loss():
+        return float((backend.conv2d(x, weight, bias, geometry, groups=2, padding_mode=mode)[0] * probe).sum())
+
+    for analytic, array in ((grad_x, x), (grad_weight, weight), (grad_bias, bias)):
+        np.testing.assert_allclose(analytic, _numeric(loss, array), rtol=1e-6, atol=1e-7)
+
+
+def test_reference_pooling_and_transpose_gradients_match_finite_differences():
+    from nnfs_core.ops import WindowGeometry
+
+    backend, rng = ops.get("numpy"), np.random.default_rng(4)
+    x = rng.standard_normal((2, 3, 5, 6))
+    geometry = WindowGeometry.fitting((5, 6), (3, 2), stride=(2, 2), padding=(1, 1, 1, 1))
+    divisor = np.full(geometry.out, 5.0)
+    y, cache = backend.max_pool2d(x, geometry)
+    probe = np.cos(np.arange(y.size)).reshape(y.shape)
+    np.testing.assert_allclose(backend.max_pool2d_backward(probe, cache, geometry),
+                               _numeric(lambda: float((backend.max_pool2d(x, geometry)[0] * probe).sum()), x),
+                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(backend.avg_pool2d_backward(probe, geometry, divisor),
+                               _numeric(lambda: float((backend.avg_pool2d(x, geometry, divisor) * probe).sum()), x),
+                               rtol=1e-6, atol=1e-7)
+    small = rng.standard_normal((2, 4, *geometry.out))
+    weight, bias = rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(3)
+    y, cache = backend.conv_transpose2d(small, weight, bias, geometry)
+    assert y.shape == (2, 3, 5, 6)
+    probe = np.cos(np.arange(y.size)).reshape(y.shape)
+    grad_weight, grad_bias = np.empty_like(weight), np.empty_like(bias)
+    grad_x = backend.conv_transpose2d_backward(probe, cache, weight, grad_weight, grad_bias, geometry)
+
+    def loss():
+        return float((backend.conv_transpose2d(small, weight, bias, geometry)[0] * probe).sum())
+
+    for analytic, array in ((grad_x, small), (grad_weight, weight), (grad_bias, bias)):
+        np.testing.assert_allclose(analytic, _numeric(loss, array), rtol=1e-6, atol=1e-7)

@@ -16,8 +16,9 @@ import os
 from typing import Any
 
 from nnfs_core.ops.base import Ops
+from nnfs_core.ops.geometry import WindowGeometry, window_span
 
-__all__ = ["Ops", "NumpyOps", "CPUOps", "get", "default_name", "ENV_OPS", "DEFAULT"]
+__all__ = ["Ops", "WindowGeometry", "window_span", "NumpyOps", "CPUOps", "get", "default_name", "ENV_OPS", "DEFAULT"]
 
 ENV_OPS = "NNFS_OPS"
 DEFAULT = "cpu"

@@ -19,6 +19,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nnfs_core.ops import _windows
+from nnfs_core.ops.geometry import WindowGeometry
+
 Array = np.ndarray[Any, Any]
 
 __all__ = ["Ops"]
@@ -160,3 +163,111 @@ class Ops:
             input_grad -= x_hat * (scale * sum_grad_x_hat / count).reshape(shape)
             input_grad -= (scale * sum_grad / count).reshape(shape)
         return input_grad, sum_grad_x_hat, sum_grad
+
+    # -- convolutions (nnfs-conv): windows described by a WindowGeometry -----------------------------------
+    def conv2d(self, x: Array, weight: Array, bias: Array | None, geometry: WindowGeometry, *, groups: int = 1,
+               padding_mode: str = "zeros") -> tuple[Array, Any]:
+        """Grouped 2-D cross-correlation; returns ``(y, cache)``, the cache being what ``conv2d_backward`` reads.
+
+        x (N, C, H, W), weight (O, C / G, kh, kw), bias (O,) -> y (N, O, OH, OW). With G = ``groups``,
+        cols = im2col(pad(x)) as (G, C / G kh kw, N OH OW): y = weight (G, O / G, C / G kh kw) @ cols + b.
+        ``padding_mode`` is PyTorch's: "zeros", "reflect", "replicate" or "circular".
+        """
+        xp, (batch, out_channels) = self.xp, (x.shape[0], weight.shape[0])
+        padded = _windows.pad(xp, x, geometry.padding, mode=padding_mode)
+        cols = _windows.im2col(xp, padded, geometry).reshape(groups, -1, batch * geometry.out[0] * geometry.out[1])
+        y = self.matmul(weight.reshape(groups, out_channels // groups, -1), cols)
+        y = y.reshape(out_channels, batch, *geometry.out).transpose(1, 0, 2, 3)
+        if bias is not None:
+            y = y + bias.reshape(1, -1, 1, 1)
+        return xp.ascontiguousarray(y), padded
+
+    def conv2d_backward(self, grad: Array, cache: Any, weight: Array, grad_weight: Array, grad_bias: Array | None,
+                        geometry: WindowGeometry, *, groups: int = 1, padding_mode: str = "zeros",
+                        input_grad: bool = True) -> Array | None:
+        """Gradients of ``conv2d`` from its cache: writes ``grad_weight`` and ``grad_bias``, returns d loss / d x.
+
+        With g = grad as (G, O / G, N OH OW): d weight = g @ cols^T, d bias = sum of g over (N, OH, OW),
+        d x = unpad(col2im(weight^T @ g)); None when ``input_grad`` is False.
+        """
+        xp, padded, out_channels = self.xp, cache, weight.shape[0]
+        g = grad.transpose(1, 0, 2, 3).reshape(groups, out_channels // groups, -1)
+        cols = _windows.im2col(xp, padded, geometry).reshape(groups, -1, g.shape[2])
+        grad_weight[...] = self.matmul(g, cols.transpose(0, 2, 1)).reshape(grad_weight.shape)
+        if grad_bias is not None:
+            grad_bias[...] = grad.sum(axis=(0, 2, 3))
+        if not input_grad:
+            return None
+        grad_cols = self.matmul(weight.reshape(groups, out_channels // groups, -1).transpose(0, 2, 1), g)
+        grad_padded = _windows.col2im(xp, grad_cols.reshape(padded.shape[1], *geometry.kernel, grad.shape[0],
+                                                             *geometry.out), geometry)
+        return xp.ascontiguousarray(_windows.fold_padding(grad_padded, geometry.padding, geometry.size, padding_mode))
+
+    def conv_transpose2d(self, x: Array, weight: Array, bias: Array | None, geometry: WindowGeometry, *,
+                         groups: int = 1) -> tuple[Array, Any]:
+        """The adjoint of ``conv2d`` (zero padding) in x, plus a bias; returns ``(y, cache)``.
+
+        ``geometry`` is the convolution's that this one transposes: x (N, C, OH, OW) with (OH, OW) =
+        ``geometry.out``, weight (C, O / G, kh, kw), bias (O,) -> y (N, O, H, W) with (H, W) = ``geometry.size``:
+        y = crop(col2im(weight^T @ x)) + b, the padding cropped from each side.
+        """
+        xp, (batch, channels), out_channels = self.xp, x.shape[:2], weight.shape[1] * groups
+        x3 = x.transpose(1, 0, 2, 3).reshape(groups, channels // groups, -1)
+        cols = self.matmul(weight.reshape(groups, channels // groups, -1).transpose(0, 2, 1), x3)
+        full = _windows.col2im(xp, cols.reshape(out_channels, *geometry.kernel, batch, *geometry.out), geometry)
+        y = _windows.fold_padding(full, geometry.padding, geometry.size, "zeros")
+        if bias is not None:
+            y = y + bias.reshape(1, -1, 1, 1)
+        return xp.ascontiguousarray(y), x
+
+    def conv_transpose2d_backward(self, grad: Array, cache: Any, weight: Array, grad_weight: Array,
+                                  grad_bias: Array | None, geometry: WindowGeometry, *, groups: int = 1,
+                                  input_grad: bool = True) -> Array | None:
+        """Gradients of ``conv_transpose2d``: a convolution of the gradient, cols = im2col(pad(g)).
+
+        d x = weight @ cols (that is ``conv2d(g, weight)``), d weight = x @ cols^T, d bias = sum of g.
+        """
+        xp, x, channels = self.xp, cache, cache.shape[1]
+        padded = _windows.pad(xp, grad, geometry.padding)
+        cols = _windows.im2col(xp, padded, geometry).reshape(groups, -1, x.shape[0] * geometry.out[0] * geometry.out[1])
+        x3 = x.transpose(1, 0, 2, 3).reshape(groups, channels // groups, -1)
+        grad_weight[...] = self.matmul(x3, cols.transpose(0, 2, 1)).reshape(grad_weight.shape)
+        if grad_bias is not None:
+            grad_bias[...] = grad.sum(axis=(0, 2, 3))
+        if not input_grad:
+            return None
+        grad_x = self.matmul(weight.reshape(groups, channels // groups, -1), cols)
+        return xp.ascontiguousarray(grad_x.reshape(channels, *x.shape[:1], *geometry.out).transpose(1, 0, 2, 3))
+
+    # -- pooling (nnfs-conv) ----------------------------------------------------------------------------------
+    def max_pool2d(self, x: Array, geometry: WindowGeometry) -> tuple[Array, Any]:
+        """Each window's maximum, padding read as -inf; returns ``(y, cache)``.
+
+        x (N, C, H, W) -> y (N, C, OH, OW). The cache says which tap won (the first maximum in row-major
+        order, as PyTorch), for ``max_pool2d_backward``.
+        """
+        xp = self.xp
+        padded = _windows.pad(xp, x, geometry.padding, value=-np.inf)
+        taps = xp.stack(_windows.tap_stack(padded, geometry))  # (kh kw, N, C, OH, OW)
+        argmax = taps.argmax(axis=0)
+        return xp.take_along_axis(taps, argmax[None], axis=0)[0], argmax
+
+    def max_pool2d_backward(self, grad: Array, cache: Any, geometry: WindowGeometry) -> Array:
+        """d loss / d x of ``max_pool2d``: each window's gradient goes to the tap that won."""
+        grad_padded = self.xp.zeros((*grad.shape[:2], *geometry.padded), dtype=grad.dtype)
+        for index, rows, columns in geometry.taps():
+            grad_padded[:, :, rows, columns] += grad * (cache == index)
+        return self.xp.ascontiguousarray(_windows.fold_padding(grad_padded, geometry.padding, geometry.size, "zeros"))
+
+    def avg_pool2d(self, x: Array, geometry: WindowGeometry, divisor: Array) -> Array:
+        """Each window's sum divided by ``divisor`` (OH, OW), padding read as 0: (N, C, H, W) -> (N, C, OH, OW)."""
+        padded = _windows.pad(self.xp, x, geometry.padding)
+        return sum(_windows.tap_stack(padded, geometry)) / divisor  # type: ignore[no-any-return]
+
+    def avg_pool2d_backward(self, grad: Array, geometry: WindowGeometry, divisor: Array) -> Array:
+        """d loss / d x of ``avg_pool2d``: g / divisor spread over each window."""
+        share = grad / divisor
+        grad_padded = self.xp.zeros((*grad.shape[:2], *geometry.padded), dtype=grad.dtype)
+        for _, rows, columns in geometry.taps():
+            grad_padded[:, :, rows, columns] += share
+        return self.xp.ascontiguousarray(_windows.fold_padding(grad_padded, geometry.padding, geometry.size, "zeros"))
