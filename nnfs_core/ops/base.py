@@ -262,7 +262,7 @@ class Ops:
     def avg_pool2d(self, x: Array, geometry: WindowGeometry, divisor: Array) -> Array:
         """Each window's sum divided by ``divisor`` (OH, OW), padding read as 0: (N, C, H, W) -> (N, C, OH, OW)."""
         padded = _windows.pad(self.xp, x, geometry.padding)
-        return sum(_windows.tap_stack(padded, geometry)) / divisor  # type: ignore[no-any-return]
+        return sum(_windows.tap_stack(padded, geometry)) / divisor
 
     def avg_pool2d_backward(self, grad: Array, geometry: WindowGeometry, divisor: Array) -> Array:
         """d loss / d x of ``avg_pool2d``: g / divisor spread over each window."""
