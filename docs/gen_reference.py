@@ -57,7 +57,8 @@ PAGES: dict[str, Page] = {
                         "described in [The model file format](../file-format.md).", modules=("nnfs_core.persistence",)),
     "registry": Page("Registry, protocols, hooks and errors", "What a component is, how it is found by name, the "
                      "training lifecycle's hooks, and the errors nnfs raises.",
-                     modules=("nnfs_core.registry", "nnfs_core.protocols", "nnfs_core.hookspecs", "nnfs_core.errors")),
+                     modules=("nnfs_core.registry", "nnfs_core.plugin_api", "nnfs_core.protocols",
+                              "nnfs_core.hookspecs", "nnfs_core.errors")),
     "testing": Page("Conformance kit", "The checks every component passes, for pack authors and for nnfs itself; "
                     "see [Writing a pack](../writing-a-pack.md#4-test-with-the-conformance-kit).",
                     modules=("nnfs_core.testing",)),

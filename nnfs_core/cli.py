@@ -49,11 +49,15 @@ def _plugins(args: argparse.Namespace) -> int:
         print("no components found" + (f" matching {args.pattern!r}" if args.pattern else ""))
         return 0
     print(table([cells for _, cells in rows], ["KIND", "NAME", "DISTRIBUTION", "VERSION", "TARGET"]))
+    from nnfs_core._plugins_compat import report_incompatible
+
+    incompatible = report_incompatible({entry.distribution for entry, _ in rows})
     if not args.check:
         return 0
     from nnfs_core.testing.distribution import check_components
 
-    failures = check_components([entry for entry, _ in rows])
+    failures = check_components([entry for entry, _ in rows if entry.distribution not in incompatible])
+    failures += [f"{name}: incompatible plugin API (see above)" for name in sorted(incompatible)]
     print()
     if failures:
         for line in failures:

@@ -45,6 +45,8 @@ __all__ = [
     "config_of",
     "hook_entries",
     "disabled_entries",
+    "declared_plugin_apis",
+    "PLUGIN_API_GROUP",
     "layers",
     "activations",
     "losses",
@@ -72,6 +74,8 @@ KINDS: dict[str, str] = {
     "strategies": "nnfs.strategies",
 }
 HOOKS_GROUP = "nnfs.hooks"
+#: A pack's plugin API version: the entry point's name is the version (see `nnfs_core.plugin_api`).
+PLUGIN_API_GROUP = "nnfs.plugin_api"
 IN_PROCESS = "<in-process>"
 
 _SEPARATORS = re.compile(r"[-_.\s]+")
@@ -133,6 +137,11 @@ class Entry:
     def load(self) -> Any:
         """Import the target (once) and return it; failures become ``PluginLoadError``."""
         if self.obj is None:
+            from nnfs_core import plugin_api
+
+            problem = plugin_api.problem_of(self.distribution)
+            if problem is not None:  # refused before its import, which may fail in obscure ways
+                raise PluginLoadError(f"{self.kind} component {self.name!r}: {problem.message()}", name=self.name)
             try:
                 self.obj = self.entry_point.load()
             except (Exception, SystemExit) as error:  # a pack calling sys.exit() on import breaks only itself
@@ -149,6 +158,7 @@ class Entry:
 class _Scan:
     by_group: dict[str, list[Entry]]
     disabled: dict[str, list[Entry]]
+    plugin_apis: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)
 
 
 _scan_cache: _Scan | None = None
@@ -166,10 +176,16 @@ def _scan() -> _Scan:
     scan = _Scan({group: [] for group in groups}, {group: [] for group in groups})
     seen: set[tuple[str, str, str, str]] = set()
     for entry_point in metadata.entry_points():
-        if entry_point.group not in groups:
-            continue
         dist = entry_point.dist
         dist_name = dist.name if dist is not None else "unknown"
+        if entry_point.group == PLUGIN_API_GROUP:
+            version = dist.version if dist is not None else "unknown"
+            declared = scan.plugin_apis.setdefault(normalize(dist_name), (dist_name, version, []))[2]
+            if entry_point.name not in declared:
+                declared.append(entry_point.name)
+            continue
+        if entry_point.group not in groups:
+            continue
         identity = (entry_point.group, normalize(entry_point.name), normalize(dist_name), entry_point.value)
         if identity in seen:  # the same distribution listed twice (stale metadata) is not a conflict
             continue
@@ -199,7 +215,9 @@ def refresh() -> None:
     # The import system and importlib_metadata cache directory listings, keyed on the directory's
     # modification time, which can miss a fresh install; forget them too.
     importlib.invalidate_caches()
-    from nnfs_core import _hooks
+    from nnfs_core import _hooks, plugin_api
+
+    plugin_api._forget()
 
     _hooks.forget_hook_plugins()
 
@@ -207,6 +225,11 @@ def refresh() -> None:
 def disabled_entries() -> list[Entry]:
     """Installed entry points that ``NNFS_DISABLE_PLUGINS`` switches off (all kinds and hooks), not imported."""
     return [entry for entries in _scan().disabled.values() for entry in entries]
+
+
+def declared_plugin_apis() -> dict[str, tuple[str, str, list[str]]]:
+    """``{normalised distribution: (name, version, [plugin API versions it declares])}``, imports nothing."""
+    return {key: (name, version, list(declared)) for key, (name, version, declared) in _scan().plugin_apis.items()}
 
 
 def hook_entries() -> list[Entry]:

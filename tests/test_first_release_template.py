@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnfs_core import Network, registry
+from nnfs_core import Network, plugin_api, registry
 from nnfs_core.testing import check_distribution
 
 TEMPLATE = Path(__file__).parent / "fixtures" / "pack_template_0_1"
@@ -44,6 +44,7 @@ def test_a_first_release_pack_installs_trains_and_passes_its_own_tests(tmp_path,
     pip_installed(pack)
     assert registry.layers.entry("feature_scale").distribution == NAME
     assert check_distribution(NAME) == []
+    assert plugin_api.problem_of(NAME) is None  # it declares no plugin API: the first release's 1.0, accepted
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 3)).astype(np.float32)

@@ -23,7 +23,8 @@ def check_entries(entries: Iterable[Entry]) -> list[str]:
         try:
             entry.load()
         except PluginLoadError as error:
-            failures.append(f"{entry.kind}/{entry.name} ({entry.distribution}=={entry.version}): {error.__cause__!r}")
+            failures.append(f"{entry.kind}/{entry.name} ({entry.distribution}=={entry.version}): "
+                            f"{error.__cause__ or error!r}")
         other = seen.setdefault((entry.kind, entry.key), entry)
         if other is not entry and other.distribution != entry.distribution:
             failures.append(f"{entry.kind}/{entry.name}: provided by both {other.distribution}=={other.version} "
@@ -84,9 +85,15 @@ def check_components(entries: list[Entry]) -> list[str]:
 def check_distribution(distribution: str) -> list[str]:
     """Run every check on every component of an installed distribution; return the failures (empty if none).
 
-    Names must load, be unique after normalisation within each kind, and each component must pass its
-    kind's conformance checks (built from its class's ``example_args``).
+    The distribution's declared plugin API must be one this core runs (`nnfs_core.plugin_api`); names must
+    load, be unique after normalisation within each kind, and each component must pass its kind's
+    conformance checks (built from its class's ``example_args``).
     """
+    from nnfs_core import plugin_api
+
+    problem = plugin_api.problem_of(distribution)
+    if problem is not None:
+        return [problem.message()]
     wanted = registry.normalize(distribution)
     entries = [e for kind in registry.kinds() for e in registry.of_kind(kind).entries()
                if registry.normalize(e.distribution) == wanted]
