@@ -185,3 +185,97 @@ def test_saving_a_model_the_defaults_would_refuse_says_why_first(tmp_path):
     with pytest.raises(ModelFormatError, match="load budget"):
         Network.load(tmp_path / "big.nnfs")
     assert Network.load(tmp_path / "big.nnfs", limits=LoadLimits(check_architecture=False)).built
+
+
+# -- layers made of layers: the sum over their children, each at its own input shape ------------------------
+def test_the_unet_example_trained_and_saved_loads_with_the_defaults(tmp_path):
+    """A composite once cost what the numbers of its whole nested config suggested (3.2M values for the
+    U-Net's skip block): save warned and load refused the example's own trained model."""
+    pytest.importorskip("nnfs_conv")
+    from pathlib import Path
+
+    from nnfs_core.config import load_config
+
+    config = load_config(Path(__file__).parents[1] / "examples" / "unet-denoiser.toml")
+    net = config.network()
+    x = np.random.default_rng(0).random((64, 1, 28, 28), dtype=np.float32)
+    net.fit(x, x, epochs=1, batch_size=32, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LoadBudgetWarning)
+        net.save(tmp_path / "unet.nnfs")
+    loaded = Network.load(tmp_path / "unet.nnfs")
+    np.testing.assert_array_equal(loaded.predict(x[:4]), net.predict(x[:4]))
+
+
+NESTED = [{"name": "dense", "output_size": 12}, {"name": "branch", "merge": "concatenate", "branches": [
+    "identity",
+    [{"name": "residual", "body": [{"name": "dense", "output_size": 12}, "tanh"],
+      "projection": None},
+     {"name": "sequential", "layers": [{"name": "dense", "output_size": 5}]}]]},
+    {"name": "dense", "output_size": 3}]
+
+
+def test_a_nested_composite_costs_the_sum_over_its_children():
+    from nnfs_core.persistence._budget import Budget, layer_cost
+
+    net = Network(NESTED, input_shape=(7,), seed=0).build()
+    branch = net.layers[1]
+    dense_held = [2 * (out * (inp + 1)) for inp, out in [(12, 12), (12, 5)]]  # weights, biases, their gradients
+    held, scratch = layer_cost(branch, branch.get_config(), (12,))
+    inner_held = sum(layer_cost(layer, layer.get_config(), layer.input_shape)[0]
+                     for layer in (branch._branches[1]._layers[0]._body._layers[0],
+                                   branch._branches[1]._layers[1]._layers[0]))
+    assert held == inner_held == sum(dense_held)
+    # per sample: every child's output - identity 12; the sequential path 5, its residual 12 (the body 12,
+    # the dense 12, tanh 12) and its sequential 5 (the dense 5)
+    assert scratch == 12 + 5 + 12 + 12 + 12 + 12 + 5 + 5
+    assert Budget.of(DEFAULT_LIMITS, 0).held > held
+
+
+def test_a_nested_composite_saves_without_warning_and_loads(tmp_path):
+    net = Network(NESTED, input_shape=(7,), seed=0).build()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LoadBudgetWarning)
+        net.save(tmp_path / "nested.nnfs")
+    x = np.random.default_rng(1).random((3, 7), dtype=np.float32)
+    np.testing.assert_array_equal(Network.load(tmp_path / "nested.nnfs").predict(x), net.predict(x))
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda huge: {"name": "sequential", "layers": ["relu", huge]},
+    lambda huge: {"name": "residual", "body": ["relu"], "projection": [huge]},
+    lambda huge: {"name": "branch", "merge": "add", "branches": ["identity", [{"name": "sequential",
+                                                                                "layers": [huge]}]]},
+], ids=["sequential", "residual", "nested-branch"])
+def test_a_huge_child_deep_inside_a_composite_is_refused_before_it_is_built(tmp_path, wrap):
+    huge = {"name": "dense", "output_size": 40_000}  # 40,000 x 2,000 weights: 640 MB with gradients
+    path = _model_file(tmp_path / "deep.nnfs", [wrap(huge)], [2000], output_shapes=[[2000]])
+    message = _refused_cheaply(path)
+    assert "load budget" in message and "layers.0." in message and "Dense" in message
+
+
+def test_a_composite_that_builds_a_child_without_build_child_is_refused(tmp_path):
+    from nnfs_core.layers.composite import CompositeLayer
+
+    class Sneaky(CompositeLayer):
+        def __init__(self, size: int = 3) -> None:
+            super().__init__()
+            self.size = size
+            self._inner = registry.layers.resolve({"name": "dense", "output_size": size})
+
+        def children(self):
+            return [("inner", self._inner)]
+
+        def build(self, input_shape, *, rng, dtype):
+            super().build(input_shape, rng=rng, dtype=dtype)
+            self.output_shape = self._inner.build(input_shape, rng=rng, dtype=dtype)
+            self.collect_arrays()
+            return self.output_shape
+
+    registry.layers.register("budget_sneaky", override=True)(Sneaky)
+    try:
+        path = _model_file(tmp_path / "sneaky.nnfs", [{"name": "budget_sneaky", "size": 3}], [4])
+        with pytest.raises(ModelFormatError, match="without build_child"):
+            Network.load(path)
+    finally:
+        registry.layers.unregister("budget_sneaky")

@@ -501,7 +501,21 @@ with_parameters = st.one_of(
     st.builds(lambda out, stride: {"name": "conv_transpose2d", "out_channels": out, "kernel_size": 2,
                                    "stride": stride}, st.integers(1, 64), small),
 )
-budget_layers = st.one_of(parameter_free, parameter_free, with_parameters, st.just({"name": "flatten"}))
+leaf_layers = st.one_of(parameter_free, parameter_free, with_parameters, st.just({"name": "flatten"}))
+paths = st.lists(leaf_layers, min_size=1, max_size=3)
+# combinators count their children, each at its own input shape, as they build them: nested paths of the
+# same shapes, a residual (whose body mostly changes the shape: refused by build) and merged branches
+combinators = st.one_of(
+    st.builds(lambda layers: {"name": "sequential", "layers": layers}, paths),
+    st.builds(lambda body, projection: {"name": "residual", "body": body, "projection": projection},
+              paths, st.one_of(st.none(), paths)),
+    st.builds(lambda branches, merge: {"name": "branch", "branches": branches, "merge": merge},
+              st.lists(st.one_of(st.just("identity"), paths,
+                                 paths.map(lambda layers: [{"name": "sequential", "layers": layers}])),
+                       min_size=1, max_size=3),
+              st.sampled_from(["add", "multiply", "concatenate"])),
+)
+budget_layers = st.one_of(leaf_layers, leaf_layers, combinators)
 
 
 def _parameter_free_base() -> bytes:

@@ -6,6 +6,13 @@ same array objects, so an optimizer updating them updates the children) and thro
 ``named_parameters()``/``named_state()``/``named_gradients()``, which a Network uses for nested paths
 (``layers.2.body.0.weight``). A child instance used in several places is built once, listed once (under
 its first path) and its gradients are summed over its uses (see `backward_through`).
+
+A composite's cost in the load budget (`docs/file-format.md`, "The load budget") is the sum over its
+children, each at its own input shape: what they hold, and per sample their scratch and outputs. Those
+shapes are known only as the children are built, so while the loader builds an untrusted file it hands
+the composite a guard that `build_child` asks before each child is built: every child is counted at its
+real input shape, and refused, before it allocates anything. A composite builds its children with
+`build_child` (the loader refuses one that built a child another way).
 """
 
 from __future__ import annotations
@@ -36,7 +43,10 @@ class CompositeLayer(BaseLayer):
     def build_child(self, layer: Any, input_shape: tuple[int, ...], *, rng: np.random.Generator,
                     dtype: Any) -> tuple[int, ...]:
         """Build one child for per-sample ``input_shape`` with this layer's backend; a child already built
-        (an instance used twice) is built once and must get the same shape again."""
+        (an instance used twice) is built once and must get the same shape again.
+
+        While the loader builds an untrusted file, its guard counts the child's cost at ``input_shape``
+        (and refuses it) before the child is built, and its output after."""
         if getattr(layer, "built", False) and getattr(layer, "_composite_input", None) is not None:
             if tuple(input_shape) != layer._composite_input:
                 raise ShapeError(f"{type(layer).__name__} is used in two places with different input shapes "
@@ -46,13 +56,24 @@ class CompositeLayer(BaseLayer):
             layer.ops = self.ops
         except AttributeError:
             pass
+        guard = self.__dict__.get("_budget_guard")
+        name = next((name for name, child in self.children() if child is layer), "?")
+        if guard is not None:
+            guard.before(name, layer, tuple(input_shape))
+            if isinstance(layer, CompositeLayer):
+                layer.__dict__["_budget_guard"] = guard.inside(name)
         try:
             output = tuple(layer.build(tuple(input_shape), rng=rng, dtype=dtype))
         except ShapeError as error:
             raise ShapeError(f"{type(self).__name__}: {type(layer).__name__} cannot take samples of shape "
                              f"{tuple(input_shape)}: {error}") from error
+        finally:
+            if guard is not None and isinstance(layer, CompositeLayer):
+                layer.__dict__.pop("_budget_guard", None)
         layer.output_shape = output
         layer._composite_input = tuple(input_shape)
+        if guard is not None:
+            guard.after(name, output)
         return output
 
     def collect_arrays(self) -> None:

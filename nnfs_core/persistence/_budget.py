@@ -9,7 +9,10 @@ Each is compared with ``max(floor, limits.budget_per_stored_value * V)``, where 
 file stores for its layers, at most one per 4 bytes the array occupies on disk (so neither compression
 nor narrow dtypes nor arrays of other parts of the file raise it). A layer states its own cost with
 ``build_cost(input_shape)``; for a layer that does not, a default is derived from the numbers in its
-config, whatever their JSON type.
+config, whatever their JSON type. A layer made of layers (`nnfs_core.layers.composite.CompositeLayer`)
+costs the sum over its children, each at its own input shape: once built, from the shapes they were
+built for; while the loader builds it, child by child through a `Guard` that `build_child` asks before
+each child allocates anything.
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from typing import Any
 from nnfs_core.errors import ModelFormatError
 from nnfs_core.persistence._limits import LoadLimits
 
-__all__ = ["Budget", "Tally", "layer_cost", "default_cost", "numbers", "stored_values", "network_cost",
-           "TRUST_HINT"]
+__all__ = ["Budget", "Tally", "Guard", "layer_cost", "default_cost", "numbers", "stored_values", "network_cost",
+           "guarded_build", "TRUST_HINT"]
 
 TRUST_HINT = ("pass limits=LoadLimits(check_architecture=False) to Network.load, or --trust-file to the nnfs "
               "command, for a file you trust")
@@ -94,8 +97,36 @@ def _count(value: Any, who: str) -> int:
     return value
 
 
+def _is_composite(layer: Any) -> bool:
+    from nnfs_core.layers.composite import CompositeLayer
+
+    return isinstance(layer, CompositeLayer)
+
+
+def _composite_cost(layer: Any) -> tuple[int, int]:
+    """A built composite: the sum over its children (a shared one once) at the input shapes they were built
+    for - what they hold, and per sample their scratch and their outputs."""
+    held = scratch = 0
+    seen: set[int] = set()
+    for _, child in layer.children():
+        if id(child) in seen:
+            continue
+        seen.add(id(child))
+        shape = getattr(child, "_composite_input", None) or child.input_shape
+        child_held, child_scratch = layer_cost(child, child.get_config(), shape)
+        held += child_held
+        scratch += child_scratch + math.prod(child.output_shape)
+    return held, scratch
+
+
 def layer_cost(layer: Any, config: dict[str, Any], input_shape: Sequence[int]) -> tuple[int, int]:
-    """(held, scratch per sample) of ``layer`` (constructed, not built) on samples of ``input_shape``."""
+    """(held, scratch per sample) of ``layer`` (constructed, not built) on samples of ``input_shape``.
+
+    A composite counts its children: built, at the shapes they were built for; not built, nothing here -
+    `guarded_build` counts each child as it is built, before it allocates.
+    """
+    if _is_composite(layer):
+        return _composite_cost(layer) if getattr(layer, "built", False) else (0, 0)
     declare = getattr(layer, "build_cost", None)
     if declare is None:
         return default_cost(config, input_shape), 0
@@ -116,14 +147,18 @@ class Tally:
         self._check("the per-sample input", input_shape)
 
     def add_layer(self, index: int, layer: Any, config: dict[str, Any], input_shape: Sequence[int]) -> None:
-        held, scratch = layer_cost(layer, config, input_shape)
+        self.add(f"layer {index} ({config.get('name')!r:.40}, config {str(config)[:160]})",
+                 *layer_cost(layer, config, input_shape), input_shape)
+
+    def add(self, what: str, held: int, scratch: int, input_shape: Sequence[int]) -> None:
         self.held += held
         self.sample += scratch
-        self._check(f"layer {index} ({config.get('name')!r:.40}, config {str(config)[:160]})", input_shape)
+        self._check(what, input_shape)
 
-    def add_output(self, index: int, output_shape: Sequence[int]) -> None:
+    def add_output(self, index: int | str, output_shape: Sequence[int]) -> None:
         self.sample += math.prod(output_shape)
-        self._check(f"the output {list(output_shape)} of layer {index}", output_shape)
+        who = index if isinstance(index, str) else f"layer {index}"
+        self._check(f"the output {list(output_shape)} of {who}", output_shape)
 
     def _check(self, what: str, shape: Sequence[int]) -> None:
         if self.held > self.budget.held:
@@ -152,3 +187,62 @@ def network_cost(network: Any, budget: Budget) -> None:
             return
         shape = tuple(layer.output_shape)
         tally.add_output(index, shape)
+
+
+class Guard:
+    """What a composite asks before and after building each child while the loader builds it.
+
+    ``before`` counts the child's cost at its real input shape and raises `ModelFormatError` when the
+    running sums exceed the budget, so the child allocates nothing; a child that is itself a composite
+    is counted through its own children. ``after`` counts the child's output.
+    """
+
+    def __init__(self, tally: Tally, where: str, seen: set[int]) -> None:
+        self.tally = tally
+        self.where = where
+        self.seen = seen
+
+    def inside(self, name: str) -> Guard:
+        return Guard(self.tally, f"{self.where}.{name}", self.seen)
+
+    def before(self, name: str, layer: Any, input_shape: tuple[int, ...]) -> None:
+        self.seen.add(id(layer))
+        if _is_composite(layer):
+            return
+        config = layer.get_config()
+        self.tally.add(f"{self.where}.{name} ({type(layer).__name__}, config {str(config)[:160]})",
+                       *layer_cost(layer, config, input_shape), input_shape)
+
+    def after(self, name: str, output_shape: tuple[int, ...]) -> None:
+        self.tally.add_output(f"{self.where}.{name}", output_shape)
+
+
+def _descendants(layer: Any) -> list[Any]:
+    found, stack = [], [layer]
+    while stack:
+        for _, child in stack.pop().children():
+            found.append(child)
+            if _is_composite(child):
+                stack.append(child)
+    return found
+
+
+def guarded_build(tally: Tally, index: int, layer: Any, build: Any) -> Any:
+    """``build()`` the network's layer ``index``; a composite counts each child in ``tally`` before building it.
+
+    A composite that built a child without `CompositeLayer.build_child` escaped the count: refused.
+    """
+    if not _is_composite(layer):
+        return build()
+    seen: set[int] = set()
+    layer.__dict__["_budget_guard"] = Guard(tally, f"layers.{index}", seen)
+    try:
+        result = build()
+    finally:
+        layer.__dict__.pop("_budget_guard", None)
+    missed = [type(child).__name__ for child in _descendants(layer) if id(child) not in seen]
+    if missed:
+        raise ModelFormatError(f"layer {index} ({type(layer).__name__}) built {', '.join(missed)} without "
+                               f"build_child, so the load budget could not count it first; a composite builds "
+                               f"its children with CompositeLayer.build_child")
+    return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnfs_core.errors import ComponentConflictError, ComponentNotFoundError, ModelFormatError, PluginLoadError
-from nnfs_core.persistence._budget import Budget, Tally
+from nnfs_core.persistence._budget import Budget, Tally, guarded_build
 from nnfs_core.persistence._errors import MissingComponentError
 from nnfs_core.persistence._header import Header
 from nnfs_core.persistence._limits import LoadLimits
@@ -78,7 +78,11 @@ def rebuild(header: Header, path: str, limits: LoadLimits, stored: int) -> Any:
         if checking:
             _guarded(f"layer {index} ({type(layer).__name__})", path, tally.add_layer, index, layer, layer_config,
                      shape)
-        shape = _guarded(f"layer {index} ({type(layer).__name__})", path, network._build_layer, index, shape)
+        if checking:
+            shape = _guarded(f"layer {index} ({type(layer).__name__})", path, guarded_build, tally, index, layer,
+                             lambda index=index, shape=shape: network._build_layer(index, shape))
+        else:
+            shape = _guarded(f"layer {index} ({type(layer).__name__})", path, network._build_layer, index, shape)
         declared = header.output_shapes[index]
         if declared is not None and tuple(shape) != declared:
             raise ModelFormatError(f"layer {index} ({type(layer).__name__}) builds to output shape {list(shape)}, "
