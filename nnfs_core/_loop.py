@@ -1,13 +1,21 @@
-"""The epoch and batch loop behind ``Network.fit``."""
+"""The passes behind ``Network``: a training step, inference, evaluation, and the epoch loop of ``fit``.
+
+Everything here reads the network through its public attributes (``layers``, ``loss``, ``optimizer``,
+``rng``, ``history``, ``stop_training``, ``fit_progress``); ``nnfs_core.network`` calls in, never the
+other way round (docs/architecture.md, "The life of a training step").
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from nnfs_core._finite_step import apply_finite_step
 from nnfs_core.errors import TrainingDivergedError
+from nnfs_core.protocols import loss_backward, loss_forward, run_backward, run_forward
 from nnfs_core.strategies.base import Strategy
 
 Array = np.ndarray[Any, Any]
@@ -15,7 +23,7 @@ Array = np.ndarray[Any, Any]
 
 @dataclass
 class FitProgress:
-    """How the running ``fit`` was called and where it stands; ``network._fit_progress`` during a fit.
+    """How the running ``fit`` was called and where it stands; ``network.fit_progress`` during a fit.
 
     A mid-epoch checkpoint records it: the Generator state from before the epoch's shuffle regenerates
     the same permutation on resume, and the running sums make the epoch's mean loss come out the same.
@@ -81,6 +89,64 @@ def _start_epoch(network: Any, progress: FitProgress, epoch: int, names: list[st
     return (rng.permutation(progress.samples) if progress.shuffle else None), 0
 
 
+def forward(layers: list[Any], x: Array, training: bool = False) -> Array:
+    """The output of a pass through ``layers``: each cache is dropped as soon as its layer is done."""
+    for layer in layers:
+        x = run_forward(layer, x, training=training)[0]
+    return x
+
+
+def train_step(network: Any, x: Array, y: Array, params: Any, grads: Any, backup: list[Array],
+               strategy: Strategy | None = None) -> tuple[float, Array]:
+    """Forward keeping each layer's cache, loss, backward through the caches, one optimizer step.
+
+    The caches live in this call only (docs/architecture.md, "The life of a training step"): an
+    inference call on the same network meanwhile, from a callback or another thread, cannot change them.
+    A ``strategy`` of several processes averages the gradients over them before the step. ``backup`` is
+    the caller's scratch for ``apply_finite_step``. Returns the batch's loss and the network's output.
+    """
+    caches = []
+    output = x
+    for layer in network.layers:
+        output, cache = run_forward(layer, output, training=True)
+        caches.append(cache)
+    loss, loss_cache = loss_forward(network.loss, output, y)
+    finite = math.isfinite(loss)
+    if finite:  # never step on a NaN/inf loss: the weights stay as they were
+        grad = loss_backward(network.loss, loss_cache)
+        for layer, cache in zip(reversed(network.layers), reversed(caches)):
+            grad = run_backward(layer, grad, cache)
+    if strategy is not None:  # gradients averaged over the processes; a step only if every loss was finite
+        finite = strategy.reduce_gradients(grads, finite)
+    if finite:
+        apply_finite_step(network.optimizer, params, grads, backup)
+    return loss, output
+
+
+def evaluate(network: Any, x: Array, y: Array, batch_size: int, metrics: list[Any],
+             strategy: Strategy | None = None) -> dict[str, float]:
+    """Mean loss and metrics over ``(x, y)`` in inference mode; with a ``strategy`` of several processes
+    each scores its share and the sums are added up over them."""
+    if strategy is not None and strategy.world_size > 1:
+        x, y = strategy.evaluation_shard(x, y)
+        totals = _evaluation_sums(network, x, y, batch_size, metrics)
+        totals = strategy.sum_over_ranks({**totals, "samples": float(len(x))})
+        samples = totals.pop("samples")
+        return {key: value / samples for key, value in totals.items()}
+    return {key: value / len(x) for key, value in _evaluation_sums(network, x, y, batch_size, metrics).items()}
+
+
+def _evaluation_sums(network: Any, x: Array, y: Array, batch_size: int, metrics: list[Any]) -> dict[str, float]:
+    totals = dict.fromkeys(["loss", *(metric.name for metric in metrics)], 0.0)
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+        output = forward(network.layers, xb)
+        totals["loss"] += float(network.loss.forward(output, yb)) * len(xb)
+        for metric in metrics:
+            totals[metric.name] += float(metric(output, yb)) * len(xb)
+    return totals
+
+
 def _over_ranks(strategy: Strategy, logs: dict[str, float]) -> dict[str, float]:
     """A batch's logs for the global batch: every process's sizes added, losses and metrics averaged by them."""
     if strategy.world_size == 1:
@@ -111,7 +177,8 @@ def run_epochs(
     local_batch = strategy.local_batch_size(batch_size)
     buffer = np.empty((min(local_batch, len(x)), *x.shape[1:]), dtype=x.dtype) if shuffle else None
     names = ["loss", *(metric.name for metric in metrics)]
-    progress = network._fit_progress = FitProgress(len(x), batch_size, shuffle, steps, callbacks)
+    backup: list[Array] = []  # the parameters before each step, reused (see _finite_step)
+    progress = network.fit_progress = FitProgress(len(x), batch_size, shuffle, steps, callbacks)
     network.stop_training = False
     network.history = next(callback for callback in callbacks if isinstance(callback, History))
     hook.on_fit_start(network=network, epochs=epochs, steps_per_epoch=steps)
@@ -124,7 +191,7 @@ def run_epochs(
             for batch, (xb, yb) in enumerate(_batches(x, y, local_batch, order, buffer, first), start=first):
                 hook.on_batch_start(network=network, epoch=epoch, batch=batch)
                 try:
-                    loss, output = network._train_step(xb, yb, params, grads, strategy)
+                    loss, output = train_step(network, xb, yb, params, grads, backup, strategy)
                 except TrainingDivergedError as error:
                     raise TrainingDivergedError(f"epoch {epoch + 1}, batch {batch + 1}: {error}") from None
                 logs = {"loss": loss, "size": len(xb)}
@@ -139,12 +206,12 @@ def run_epochs(
                     break
             epoch_logs = {key: value / progress.seen for key, value in totals.items()}
             if validation_data is not None:
-                scores = network._evaluate(*validation_data, max(batch_size, 256), metrics, strategy)
+                scores = evaluate(network, *validation_data, max(batch_size, 256), metrics, strategy)
                 epoch_logs.update({f"val_{key}": value for key, value in scores.items()})
             hook.on_epoch_end(network=network, epoch=epoch, logs=epoch_logs)
             if network.stop_training:
                 break
     finally:
-        network._fit_progress = None
+        network.fit_progress = None
         hook.on_fit_end(network=network, history=network.history)
     return network.history

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from nnfs_core import _parameters, registry, strategies
+from nnfs_core import _loop, _parameters, registry, strategies
 from nnfs_core import ops as backends
 from nnfs_core._data import DataError, as_inputs, as_targets, check_batch_size
-from nnfs_core._finite_step import apply_finite_step
 from nnfs_core._summary import summary_table
 from nnfs_core.errors import ConfigError, ShapeError
-from nnfs_core.protocols import Array, loss_backward, loss_forward, run_backward, run_forward
-from nnfs_core.strategies import Strategy
+from nnfs_core.protocols import Array
 
 __all__ = ["Network"]
 
@@ -94,7 +92,7 @@ class Network:
         self.scheduler = None if scheduler is None else registry.schedulers.resolve(scheduler)
         self.history: Any = None
         self.stop_training = False
-        self._fit_progress: Any = None  # set by the training loop during fit (see nnfs_core._loop)
+        self.fit_progress: Any = None  # where a running fit stands (nnfs_core._loop.FitProgress), else None
         self._step_backup: list[Array] = []  # the parameters before the running step (see _finite_step)
 
     # -- structure -------------------------------------------------------------------------------------
@@ -127,8 +125,13 @@ class Network:
             self._build_layer(len(self.layers) - 1, self.output_shape)
         return self
 
-    def build(self, input_shape: Sequence[int] | None = None) -> Network:
-        """Create every layer's parameters for samples of ``input_shape`` (per sample, no batch axis)."""
+    def build(self, input_shape: Sequence[int] | None = None, *, guard: Any = None) -> Network:
+        """Create every layer's parameters for samples of ``input_shape`` (per sample, no batch axis).
+
+        ``guard(index, layer, shape, build)``, when given, is called for each layer in order instead of its
+        build; it must call ``build()`` (no arguments) and return what it returns, the layer's output shape.
+        Loading a file checks its load budget around each layer this way (nnfs_core.persistence).
+        """
         shape = input_shape or self.input_shape or getattr(self.layers[0] if self.layers else None, "input_shape", None)
         if shape is None:
             raise ShapeError("Network.build: the input shape is unknown; pass input_shape= or fit on data first")
@@ -136,8 +139,11 @@ class Network:
             raise ConfigError("Network has no layers; pass layers=[...] or call add(...)")
         self.input_shape = tuple(int(size) for size in shape)
         output: tuple[int, ...] = self.input_shape
-        for index in range(len(self.layers)):
-            output = self._build_layer(index, output)
+        for index, layer in enumerate(self.layers):
+            if guard is None:
+                output = self._build_layer(index, output)
+            else:
+                output = tuple(guard(index, layer, output, partial(self._build_layer, index, output)))
         self.layers[0].skip_input_grad = True
         self.built = True
         return self
@@ -215,43 +221,13 @@ class Network:
         params, grads = _parameters.named_trainable(self)
         return list(params.values()), list(grads.values())
 
-    # -- the three passes --------------------------------------------------------------------------------
-    def _forward(self, x: Array, training: bool) -> Array:
-        """The output of an inference pass: the caches are dropped as soon as each layer is done."""
-        for layer in self.layers:
-            x = run_forward(layer, x, training=training)[0]
-        return x
-
-    def _train_step(self, x: Array, y: Array, params: Any, grads: Any,
-                    strategy: Strategy | None = None) -> tuple[float, Array]:
-        """Forward keeping each layer's cache, loss, backward through the caches, one optimizer step.
-
-        The caches live in this call only (docs/architecture.md, "The life of a training step"): an
-        inference call on the same network meanwhile, from a callback or another thread, cannot change them.
-        A ``strategy`` of several processes averages the gradients over them before the step.
-        """
-        caches = []
-        output = x
-        for layer in self.layers:
-            output, cache = run_forward(layer, output, training=True)
-            caches.append(cache)
-        loss, loss_cache = loss_forward(self.loss, output, y)
-        finite = math.isfinite(loss)
-        if finite:  # never step on a NaN/inf loss: the weights stay as they were
-            grad = loss_backward(self.loss, loss_cache)
-            for layer, cache in zip(reversed(self.layers), reversed(caches)):
-                grad = run_backward(layer, grad, cache)
-        if strategy is not None:  # gradients averaged over the processes; a step only if every loss was finite
-            finite = strategy.reduce_gradients(grads, finite)
-        if finite:
-            apply_finite_step(self.optimizer, params, grads, self._step_backup)
-        return loss, output
-
+    # -- the passes (their code is in nnfs_core._loop) -------------------------------------------------
     def train_on_batch(self, x: Any, y: Any) -> float:
         """One optimisation step on one batch; returns the batch's loss (before the step)."""
         x, y = self._check_training_data(x, y)
         with self._threads():
-            return self._train_step(x, y, *_parameters.optimizer_arguments(self))[0]
+            params, grads = _parameters.optimizer_arguments(self)
+            return _loop.train_step(self, x, y, params, grads, self._step_backup)[0]
 
     def _threads(self) -> AbstractContextManager[None]:
         """The backend's set-up for running these layers (the CPU backend's threads and BLAS policy)."""
@@ -381,10 +357,8 @@ class Network:
             resume = resume_checkpoint(self, resume_from, callback_list, ["loss", *(m.name for m in metrics)],
                                        samples=len(x), batch_size=batch_size, shuffle=shuffle)
             initial_epoch = resume.epoch
-        from nnfs_core._loop import run_epochs
-
         with self._threads(), strategy.running(self):
-            return run_epochs(self, x, y, epochs, batch_size, shuffle, validation_data, metrics, callback_list,
+            return _loop.run_epochs(self, x, y, epochs, batch_size, shuffle, validation_data, metrics, callback_list,
                               initial_epoch, resume, strategy)
 
     def _callbacks(self, callbacks: Iterable[Any], verbose: int) -> list[Any]:
@@ -414,11 +388,11 @@ class Network:
         x = as_inputs(x, self.input_dtype)
         self._ensure_built(x)
         with self._threads():
-            first = self._forward(x[:batch_size], training=False)
+            first = _loop.forward(self.layers, x[:batch_size])
             outputs = np.empty((len(x), *first.shape[1:]), dtype=first.dtype)
             outputs[: len(first)] = first
             for start in range(batch_size, len(x), batch_size):
-                outputs[start : start + batch_size] = self._forward(x[start : start + batch_size], training=False)
+                outputs[start : start + batch_size] = _loop.forward(self.layers, x[start : start + batch_size])
         return outputs
 
     def evaluate(self, x: Any, y: Any = None, *, batch_size: int = 256, strategy: Any = None) -> dict[str, float]:
@@ -432,27 +406,7 @@ class Network:
         strategy = strategies.get(strategy)
         x, y = self._check_training_data(x, y)
         with self._threads():
-            return self._evaluate(x, y, batch_size, self._resolved_metrics(), strategy)
-
-    def _evaluate(self, x: Array, y: Array, batch_size: int, metrics: list[Any],
-                  strategy: Strategy | None = None) -> dict[str, float]:
-        if strategy is not None and strategy.world_size > 1:
-            x, y = strategy.evaluation_shard(x, y)
-            totals = self._evaluate_sums(x, y, batch_size, metrics)
-            totals = strategy.sum_over_ranks({**totals, "samples": float(len(x))})
-            samples = totals.pop("samples")
-            return {key: value / samples for key, value in totals.items()}
-        return {key: value / len(x) for key, value in self._evaluate_sums(x, y, batch_size, metrics).items()}
-
-    def _evaluate_sums(self, x: Array, y: Array, batch_size: int, metrics: list[Any]) -> dict[str, float]:
-        totals = dict.fromkeys(["loss", *(metric.name for metric in metrics)], 0.0)
-        for start in range(0, len(x), batch_size):
-            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
-            output = self._forward(xb, training=False)
-            totals["loss"] += float(self.loss.forward(output, yb)) * len(xb)  # type: ignore[union-attr]
-            for metric in metrics:
-                totals[metric.name] += float(metric(output, yb)) * len(xb)
-        return totals
+            return _loop.evaluate(self, x, y, batch_size, self._resolved_metrics(), strategy)
 
     # -- description -------------------------------------------------------------------------------------
     def summary(self) -> str:
@@ -513,7 +467,8 @@ class Network:
         """
         from nnfs_core import persistence
 
-        network: Network = persistence.load(path, limits=limits or persistence.DEFAULT_LIMITS)
+        network: Network = persistence.load(path, limits=limits or persistence.DEFAULT_LIMITS,
+                                            from_config=cls.from_config)
         return network
 
     def save_weights(self, path: str | os.PathLike[str]) -> None:

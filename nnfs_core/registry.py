@@ -246,6 +246,7 @@ class Registry:
         self.fallbacks = fallbacks
         self._local: dict[str, Entry] = {}
         self._preferred: dict[str, str] = {}
+        self._shared: dict[str, Any] = {}  # see shared()
 
     def __repr__(self) -> str:
         return f"<Registry {self.kind} ({self.group})>"
@@ -334,6 +335,32 @@ class Registry:
         if wrap is not None and callable(spec) and not hasattr(spec, "get_config"):
             return wrap(spec)
         return spec
+
+    def shared(self, spec: Any, *, base: type, builtins: Mapping[str, Callable[[], Any]], what: str,
+               hint: str) -> Any:
+        """``resolve`` for kinds whose named components are process-wide singletons (backends, strategies).
+
+        A name gives one instance per process, made on first use (an MPI strategy initialises MPI once;
+        every network asking for ``"cpu"`` shares one backend); ``builtins`` makes the core's own even where
+        the registry cannot see the core's entry points (an environment without nnfs-core's metadata). A
+        dict or class gives a new instance, an instance is returned as is. The result must be a ``base``:
+        otherwise ``ConfigError`` names the ``what`` and the type it got, then says ``hint``.
+        """
+        if isinstance(spec, str):
+            key = normalize(spec)
+            if key not in self._shared:
+                try:
+                    self._shared[key] = self.create(spec)
+                except ComponentNotFoundError:
+                    if key not in builtins:
+                        raise
+                    self._shared[key] = builtins[key]()
+            component = self._shared[key]
+        else:
+            component = self.resolve(spec)
+        if not isinstance(component, base):
+            raise ConfigError(f"the {what} {spec!r} is a {type(component).__name__}, {hint}")
+        return component
 
     def prefer(self, name: str, distribution: str) -> None:
         """Resolve a name clash in code: ``registry.activations.prefer("relu", "nnfs-activations")``."""

@@ -22,7 +22,6 @@ __all__ = ["Ops", "WindowGeometry", "window_span", "NumpyOps", "CPUOps", "get", 
 
 ENV_OPS = "NNFS_OPS"
 DEFAULT = "cpu"
-_instances: dict[str, Ops] = {}
 
 
 def __getattr__(name: str) -> Any:
@@ -46,37 +45,14 @@ def default_name() -> str:
 def get(spec: Any = None) -> Ops:
     """The backend for a name (``"numpy"``), a config dict, an instance, or None (the default).
 
-    Backends named by the registry are shared: every network asking for ``"cpu"`` gets one instance.
+    Backends named by the registry are shared: every network asking for ``"cpu"`` gets one instance. The
+    core's own two are found even where the registry cannot see them (a plugin environment without
+    nnfs-core's entry points, as some embedding applications build).
     """
-    if isinstance(spec, Ops):
-        return spec
     from nnfs_core import registry
-    from nnfs_core.errors import ConfigError
 
-    spec = default_name() if spec is None else spec
-    if isinstance(spec, str):
-        key = registry.normalize(spec)
-        if key not in _instances:
-            _instances[key] = _create(spec)
-        backend = _instances[key]
-    else:
-        backend = registry.ops.resolve(spec)
-    if not isinstance(backend, Ops):
-        raise ConfigError(f"the compute backend {spec!r} is a {type(backend).__name__}, not an nnfs_core.ops.Ops; "
-                          f"a backend subclasses Ops (see docs/architecture.md)")
+    backend: Ops = registry.ops.shared(
+        default_name() if spec is None else spec, base=Ops, what="compute backend",
+        builtins={"cpu": lambda: __getattr__("CPUOps")(), "numpy": lambda: __getattr__("NumpyOps")()},
+        hint="not an nnfs_core.ops.Ops; a backend subclasses Ops (see docs/architecture.md)")
     return backend
-
-
-def _create(name: str) -> Ops:
-    """A backend by registry name; the core's own two even where the registry cannot see them (a plugin
-    environment without nnfs-core's entry points, as some embedding applications build)."""
-    from nnfs_core import registry
-    from nnfs_core.errors import ComponentNotFoundError
-
-    try:
-        return registry.ops.create(name)
-    except ComponentNotFoundError:
-        builtin = {"cpu": "CPUOps", "numpy": "NumpyOps"}.get(registry.normalize(name))
-        if builtin is None:
-            raise
-        return __getattr__(builtin)()

@@ -9,6 +9,7 @@ shape is compared with the header's before the next one is built.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nnfs_core.errors import ComponentConflictError, ComponentNotFoundError, ModelFormatError, PluginLoadError
@@ -51,13 +52,14 @@ def _plan(network: Any, header: Header, tally: Tally) -> None:
         shape = declared
 
 
-def rebuild(header: Header, path: str, limits: LoadLimits, stored: int) -> Any:
+def rebuild(header: Header, path: str, limits: LoadLimits, stored: int,
+            from_config: Callable[[dict[str, Any]], Any]) -> Any:
     """A built network with the header's architecture (freshly initialised), its shapes and cost checked.
 
-    ``stored`` is V, the values the file stores for its layers (see `_budget.stored_values`).
+    ``stored`` is V, the values the file stores for its layers (see `_budget.stored_values`);
+    ``from_config`` is ``Network.from_config``.
     """
     from nnfs_core.metrics import resolve
-    from nnfs_core.network import Network
 
     config = header.network
     if config.get("input_shape") is None:
@@ -67,29 +69,28 @@ def rebuild(header: Header, path: str, limits: LoadLimits, stored: int) -> Any:
     checking = limits.check_architecture
     if checking:
         Tally(budget, shape)  # the input alone, before any component code runs
-    network = _guarded("the architecture in header.json", path, Network.from_config, config)
+    network = _guarded("the architecture in header.json", path, from_config, config)
     _guarded("the metrics in header.json", path, lambda: [resolve(metric) for metric in network.metrics or ()])
     network.input_shape = shape
     if checking:
         _plan(network, header, Tally(budget, shape))
     tally = Tally(budget, shape)
-    for index, layer_config in enumerate(config["layers"]):
-        layer = network.layers[index]
+
+    def build_checked(index: int, layer: Any, shape: tuple[int, ...], build: Callable[[], Any]) -> Any:
+        what = f"layer {index} ({type(layer).__name__})"
         if checking:
-            _guarded(f"layer {index} ({type(layer).__name__})", path, tally.add_layer, index, layer, layer_config,
-                     shape)
-        if checking:
-            shape = _guarded(f"layer {index} ({type(layer).__name__})", path, guarded_build, tally, index, layer,
-                             lambda index=index, shape=shape: network._build_layer(index, shape))
+            _guarded(what, path, tally.add_layer, index, layer, config["layers"][index], shape)
+            output = _guarded(what, path, guarded_build, tally, index, layer, build)
         else:
-            shape = _guarded(f"layer {index} ({type(layer).__name__})", path, network._build_layer, index, shape)
+            output = _guarded(what, path, build)
         declared = header.output_shapes[index]
-        if declared is not None and tuple(shape) != declared:
-            raise ModelFormatError(f"layer {index} ({type(layer).__name__}) builds to output shape {list(shape)}, "
+        if declared is not None and tuple(output) != declared:
+            raise ModelFormatError(f"{what} builds to output shape {list(output)}, "
                                    f"but header.json declares {list(declared)}")
         if checking:
-            tally.add_output(index, shape)
+            tally.add_output(index, output)
         layer.trainable = header.trainable[index]
-    network.layers[0].skip_input_grad = True
-    network.built = True
+        return output
+
+    network.build(shape, guard=build_checked)
     return network

@@ -55,7 +55,7 @@ def _stateful_callbacks(network: Any, callbacks: list[Any]) -> dict[str, Any]:
 def save_checkpoint(network: Any, path: PathLike, *, epoch: int, batch: int = 0,
                     include_optimizer: bool = True) -> None:
     """Save a checkpoint during ``fit``: ``epoch`` epochs are done, then ``batch`` batches of the next one."""
-    progress = getattr(network, "_fit_progress", None)
+    progress = getattr(network, "fit_progress", None)
     if progress is None:
         raise ConfigError("save_checkpoint is called from a callback during fit; outside fit use Network.save")
     arrays: dict[str, Any] = {}

@@ -8,7 +8,7 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -137,8 +137,12 @@ def read_header(path: PathLike, *, limits: LoadLimits = DEFAULT_LIMITS) -> Heade
         return open_checked(container)
 
 
-def load(path: PathLike, *, limits: LoadLimits = DEFAULT_LIMITS) -> Any:
-    """Rebuild the network saved in ``path``; see ``nnfs_core.Network.load``."""
+def load(path: PathLike, *, limits: LoadLimits = DEFAULT_LIMITS, from_config: Callable[[dict[str, Any]], Any]) -> Any:
+    """Rebuild the network saved in ``path``; see ``nnfs_core.Network.load``.
+
+    ``from_config`` makes the (unbuilt) network from the header's architecture: ``Network.from_config``,
+    passed in by the caller, so that this layer below the network never imports it.
+    """
     from nnfs_core.callbacks.history import History
     from nnfs_core.persistence._checkpoint import restore_history
 
@@ -151,7 +155,7 @@ def load(path: PathLike, *, limits: LoadLimits = DEFAULT_LIMITS) -> Any:
             arrays = read_arrays(container, header)
             stored = stored_in(container, header)
         with registry.preferring(record):  # the file's record settles names that several packs provide
-            network = rebuild(header, os.fspath(path), limits, stored)
+            network = rebuild(header, os.fspath(path), limits, stored, from_config)
         apply_layer_arrays(network, header, arrays)
         apply_states(network, header, arrays, limits.max_json_depth)
         if header.training is not None:

@@ -21,7 +21,6 @@ __all__ = ["Strategy", "SingleProcess", "get", "default_name", "ENV_STRATEGY", "
 
 ENV_STRATEGY = "NNFS_STRATEGY"
 DEFAULT = "single"
-_instances: dict[str, Strategy] = {}
 
 
 def __getattr__(name: str) -> Any:
@@ -54,36 +53,13 @@ def default_name() -> str:
 def get(spec: Any = None) -> Strategy:
     """The strategy for a name (``"mpi"``), a config dict, an instance, or None (see ``default_name``).
 
-    Strategies named by the registry are made once per process (an MPI strategy initialises MPI once).
+    Strategies named by the registry are made once per process (an MPI strategy initialises MPI once);
+    ``single`` is found even where the registry cannot see the core's entry points.
     """
-    if isinstance(spec, Strategy):
-        return spec
     from nnfs_core import registry
-    from nnfs_core.errors import ConfigError
 
-    spec = default_name() if spec is None else spec
-    if isinstance(spec, str):
-        key = registry.normalize(spec)
-        if key not in _instances:
-            _instances[key] = _create(spec)
-        strategy = _instances[key]
-    else:
-        strategy = registry.strategies.resolve(spec)
-    if not isinstance(strategy, Strategy):
-        raise ConfigError(f"the strategy {spec!r} is a {type(strategy).__name__}, not an "
-                          f"nnfs_core.strategies.Strategy; a strategy subclasses it (docs/distributed.md)")
-    return strategy
-
-
-def _create(name: str) -> Strategy:
-    """A strategy by registry name; ``single`` even where the registry cannot see the core's entry points."""
-    from nnfs_core import registry
-    from nnfs_core.errors import ComponentNotFoundError
-
-    try:
-        strategy: Strategy = registry.strategies.create(name)
-    except ComponentNotFoundError:
-        if registry.normalize(name) != DEFAULT:
-            raise
-        strategy = __getattr__("SingleProcess")()
+    strategy: Strategy = registry.strategies.shared(
+        default_name() if spec is None else spec, base=Strategy, what="strategy",
+        builtins={DEFAULT: lambda: __getattr__("SingleProcess")()},
+        hint="not an nnfs_core.strategies.Strategy; a strategy subclasses it (docs/distributed.md)")
     return strategy

@@ -49,7 +49,9 @@ def nnfs_step(net: Network, x: np.ndarray, y: np.ndarray):
         # What Network.fit does around its steps when a layer splits batches over threads (nnfs_core.parallel):
         # hold the BLAS to one thread per call so that its idle workers do not compete with nnfs's threads.
         with parallel.blas_single_threaded():
-            out = net._forward(x, training=True)
+            out = x
+            for layer in net.layers:
+                out = layer.forward(out, training=True)
             net.loss.forward(out, y)
             grad = net.loss.backward(out, y)
             for layer in reversed(net.layers):
