@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnfs_core._checks import check_int
+from nnfs_core.validation import check_int
 
 
 def as_ints(owner: str, name: str, value: Any, length: int, *, minimum: int = 1) -> tuple[int, ...]:

@@ -44,9 +44,9 @@ from nnfs_conv._im2col import (
 )
 from nnfs_conv._workspace import Workspace
 from nnfs_core import parallel
-from nnfs_core._checks import check_choice
 from nnfs_core.errors import ShapeError
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_choice
 
 __all__ = ["ConvolutionBase", "PADDING_MODES"]
 

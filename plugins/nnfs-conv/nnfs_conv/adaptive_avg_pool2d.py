@@ -9,8 +9,8 @@ import numpy as np
 from nnfs_conv._args import stored
 from nnfs_conv._geometry import built_shape, check_batch, check_rank
 from nnfs_conv._separable import adjoint, apply
-from nnfs_core._checks import check_int
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_int
 
 __all__ = ["AdaptiveAvgPool2D"]
 

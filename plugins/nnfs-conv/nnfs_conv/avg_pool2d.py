@@ -8,8 +8,8 @@ import numpy as np
 
 from nnfs_conv._pooling import PoolBase
 from nnfs_conv._workspace import Workspace
-from nnfs_core._checks import check_int
 from nnfs_core.protocols import Array
+from nnfs_core.validation import check_int
 
 __all__ = ["AvgPool2D"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from nnfs_conv._padding import PadBase
-from nnfs_core.initializers._base import real
+from nnfs_core.validation import check_number
 
 __all__ = ["ConstantPad2D"]
 
@@ -28,5 +28,5 @@ class ConstantPad2D(PadBase):
     def __init__(self, padding: Any, value: float) -> None:
         super().__init__()
         self._store_padding(padding)
-        self.value = real("ConstantPad2D", "value", value)
+        self.value = check_number("ConstantPad2D", "value", value)
         self._value = self.value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from nnfs_conv._convolution import ConvolutionBase
-from nnfs_core._checks import check_int
+from nnfs_core.validation import check_int
 
 __all__ = ["Conv1D"]
 

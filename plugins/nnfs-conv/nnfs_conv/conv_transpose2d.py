@@ -12,9 +12,9 @@ from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank
 from nnfs_conv._im2col import col2im, im2col, pad, weight_gradient
 from nnfs_conv._workspace import Workspace
 from nnfs_core import parallel
-from nnfs_core._checks import check_int
 from nnfs_core.errors import ShapeError
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_int
 
 __all__ = ["ConvTranspose2D"]
 

@@ -11,9 +11,9 @@ import numpy as np
 from nnfs_conv._args import stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank
 from nnfs_conv._separable import adjoint, apply
-from nnfs_core._checks import check_choice
 from nnfs_core.errors import ShapeError
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.validation import check_choice
 
 __all__ = ["UpSampling2D"]
 
