@@ -55,15 +55,21 @@ def _as_integers(array: Array, dtype: np.dtype[Any], name: str) -> Array:
     return array.astype(dtype, copy=False)
 
 
-def as_targets(y: Any, n: int, dtype: np.dtype[Any], name: str = "y") -> Array:
-    """``y`` with ``n`` rows: integer class labels (N,) stay int64, everything else becomes ``dtype``."""
+def as_targets(y: Any, n: int, dtype: np.dtype[Any], name: str = "y",
+               output_shape: tuple[int, ...] | None = None) -> Array:
+    """``y`` with ``n`` rows: integer class labels stay int64, everything else becomes ``dtype``.
+
+    Labels are (N,), or one per step (N, L) for a network whose output per sample is (L, C) (a sequence of
+    class scores); integer arrays of any other shape (one-hot rows) become ``dtype``.
+    """
     array = np.asarray(y)
     if array.dtype.kind not in "biuf":
         raise DataError(f"{name} must hold numbers, got an array of dtype {array.dtype}")
     if array.ndim == 0 or array.shape[0] != n:
         got = "a scalar" if array.ndim == 0 else f"{array.shape[0]} rows"
         raise DataError(f"X and {name} must have the same number of samples: X has {n} rows, {name} has {got}")
-    if array.dtype.kind in "biu" and array.ndim == 1:
+    per_step = output_shape is not None and len(output_shape) > 1 and tuple(array.shape[1:]) == tuple(output_shape[:-1])
+    if array.dtype.kind in "biu" and (array.ndim == 1 or per_step):
         return array.astype(np.int64, copy=False)
     array = array.astype(dtype, copy=False)
     if not np.isfinite(array).all():

@@ -243,8 +243,8 @@ class Network:
     def _check_training_data(self, x: Any, y: Any, name: str = "X") -> tuple[Array, Array]:
         self._check_ready()
         x = as_inputs(x, self.input_dtype, name)
-        y = as_targets(y, len(x), self.dtype, "y" if name == "X" else f"{name}'s y")
         self._ensure_built(x, name)
+        y = as_targets(y, len(x), self.dtype, "y" if name == "X" else f"{name}'s y", self.output_shape)
         _parameters.check_param_groups(self)  # after building: a network built from the data has no names before
         self.loss.check_target(self.output_shape, y)  # type: ignore[union-attr]
         return x, y

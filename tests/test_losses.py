@@ -392,3 +392,43 @@ def test_first_release_forward_and_backward_compute_on_their_own(count_exp, rng)
     loss.backward(logits, labels)
     assert len(count_exp) == 1  # nothing kept between the two calls
     np.testing.assert_array_equal(logits, logits_before)
+
+
+def test_cross_entropy_ignore_index_leaves_rows_out_of_the_mean():
+    logits = np.array([[2.0, 0.0, -1.0], [0.5, 0.5, 0.5], [9.0, -9.0, 3.0]])
+    labels = np.array([0, -100, 2])
+    loss = CrossEntropy()
+    kept = np.array([True, False, True])
+    assert loss.forward(logits, labels) == pytest.approx(loss.forward(logits[kept], labels[kept]))
+    grad = loss.backward(logits, labels)
+    assert not grad[1].any()
+    np.testing.assert_allclose(grad[kept], loss.backward(logits[kept], labels[kept]))
+
+
+def test_cross_entropy_all_ignored_batch_costs_nothing():
+    loss = CrossEntropy(ignore_index=0)
+    logits = np.ones((2, 3, 4))
+    assert loss.forward(logits, np.zeros((2, 3), dtype=np.int64)) == 0.0
+    assert not loss.backward(logits, np.zeros((2, 3), dtype=np.int64)).any()
+
+
+def test_cross_entropy_on_sequences_trains_a_network_and_ignores_padded_steps():
+    from nnfs_core import Network
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 5, 3)).astype(np.float32)
+    y = (x[..., 0] > 0).astype(np.int64)
+    y[:, 3:] = -100                          # padding: labels that are no class at all
+    x[:, 3:] = 1e3                           # garbage in padded steps must not matter
+    net = Network([{"name": "dense", "output_size": 2}], optimizer={"name": "adam", "learning_rate": 0.05},
+                  loss=CrossEntropy(), seed=0)
+    history = net.fit(x, y, epochs=30, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert net.evaluate(x, y)["accuracy"] > 0.9
+
+
+def test_cross_entropy_sequence_labels_of_the_wrong_shape_are_refused():
+    with pytest.raises(ShapeError, match=r"labels must have shape \(N, 5\)"):
+        CrossEntropy().check_target((5, 4), np.zeros((3, 4), dtype=np.int64))
+    with pytest.raises(ShapeError, match=r"integer labels of shape \(2, 5\)"):
+        CrossEntropy().forward(np.zeros((2, 5, 4)), np.zeros((2, 4), dtype=np.int64))

@@ -197,3 +197,12 @@ def test_resolve_errors():
         resolve("acuracy")
     with pytest.raises(TypeError, match="metric"):
         resolve(42)
+
+
+def test_accuracy_on_sequences_counts_steps_and_leaves_padding_out():
+    from nnfs_core.metrics import Accuracy
+
+    scores = np.zeros((2, 3, 4))
+    scores[..., 1] = 1.0                                    # class 1 predicted everywhere
+    labels = np.array([[1, 1, -100], [2, 1, -100]])
+    assert Accuracy()(scores, labels) == pytest.approx(3 / 4)

@@ -10,7 +10,7 @@ import numpy as np
 from nnfs_core.errors import ShapeError
 from nnfs_core.losses._targets import check_class_target, class_labels, class_scores, is_labels
 from nnfs_core.protocols import Array, BaseLoss
-from nnfs_core.validation import check_positive
+from nnfs_core.validation import check_int, check_positive
 
 __all__ = ["CrossEntropy"]
 
@@ -46,7 +46,14 @@ class CrossEntropy(BaseLoss):
     0 where p was clipped.
 
     Shapes: y_pred (N, C); y_true integer labels (N,) in [0, C) or float probability targets (N, C).
+    Sequences: y_pred (N, L, C) (classes last, as a per-step Dense gives them) with labels (N, L), or
+    probability targets (N, L, C): every step is a row, and the mean is over all steps of all samples
+    (``torch.nn.CrossEntropyLoss`` on ``y_pred.permute(0, 2, 1)``).
     The result of ``backward`` has y_pred's shape and dtype (float32 stays float32).
+
+    ``ignore_index`` (labels only, as in torch): rows whose label equals it contribute nothing, and the mean
+    is over the other rows, so padded steps of a sequence do not count. A batch in which every row is
+    ignored has loss 0 and gradient 0 (torch gives NaN, which would stop training on an all-padding batch).
 
     Training goes through ``forward_pass``/``backward_pass``: the cache hands the softmax's numerators from
     the one to the other, so the gradient is that buffer turned in place into ``(p - t') / N``. ``forward``
@@ -58,12 +65,16 @@ class CrossEntropy(BaseLoss):
         True: ``y_pred`` are unnormalised scores (logits). False: probabilities.
     label_smoothing : float
         eps in [0, 1]: the target puts mass eps / C on every class.
+    ignore_index : int
+        A label value whose rows are left out of the loss and its mean (torch's default, -100, is never a
+        class, so nothing is ignored unless labels use it).
     """
 
     default_metrics = ("accuracy",)
 
-    def __init__(self, *, from_logits: bool = True, label_smoothing: float = 0.0) -> None:
+    def __init__(self, *, from_logits: bool = True, label_smoothing: float = 0.0, ignore_index: int = -100) -> None:
         check_positive("CrossEntropy", "label_smoothing", label_smoothing, allow_zero=True)
+        self.ignore_index = check_int("CrossEntropy", "ignore_index", ignore_index, minimum=None)
         if label_smoothing > 1:
             raise ValueError(f"CrossEntropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
         if not isinstance(from_logits, (bool, np.bool_)):
@@ -76,6 +87,17 @@ class CrossEntropy(BaseLoss):
         return "logits" if self.from_logits else "probabilities"
 
     def check_target(self, output_shape: tuple[int, ...], y_true: Array) -> None:
+        output_shape = tuple(output_shape)
+        if len(output_shape) > 1:  # a sequence: every step is a row
+            steps = output_shape[:-1]
+            if is_labels(y_true) and tuple(y_true.shape[1:]) != steps:
+                raise ShapeError(f"CrossEntropy expects {self._what} of shape (N, C), or (N, L, C) with labels (N, L) "
+                                 f"for sequences; the network gives {output_shape} per sample, so labels must have "
+                                 f"shape (N, {', '.join(map(str, steps))}), got labels of shape {y_true.shape}")
+            y_true = y_true.reshape(-1) if is_labels(y_true) else y_true.reshape(-1, output_shape[-1])
+            output_shape = output_shape[-1:]
+        if is_labels(y_true) and y_true.ndim == 1:
+            y_true = y_true[y_true != self.ignore_index]
         check_class_target("CrossEntropy", output_shape, y_true, what=self._what, probabilities=True)
 
     # -- from logits -------------------------------------------------------------------------------------
@@ -87,9 +109,13 @@ class CrossEntropy(BaseLoss):
 
     def forward_pass(self, y_pred: Array, y_true: Any) -> tuple[float, Any]:
         """The loss, and a cache holding the softmax's numerators so that backward does not compute them again."""
+        given = (y_pred, y_true)
         y_pred, y_true = self._inputs(y_pred, y_true)
+        kept = self._kept(y_true)
+        if kept is not None:
+            return self._forward_ignoring(y_pred, y_true, kept), (*given, None)
         if not self.from_logits:
-            return self._forward_probabilities(y_pred, y_true), (y_pred, y_true, None)
+            return self._forward_probabilities(y_pred, y_true), (*given, None)
         n, classes = y_pred.shape
         eps = self.label_smoothing
         shifted = y_pred - y_pred.max(axis=1, keepdims=True)
@@ -108,13 +134,20 @@ class CrossEntropy(BaseLoss):
         sum_exp = exp.sum(axis=1)
         log_sum_exp = np.log(sum_exp)
         lse_term = float(log_sum_exp.sum() if target_mass is None else log_sum_exp @ target_mass)
-        return (lse_term - weighted) / n, (y_pred, y_true, (exp, sum_exp))
+        return (lse_term - weighted) / n, (*given, (exp, sum_exp))
 
     def backward_pass(self, cache: Any) -> Array:
         y_pred, y_true, softmax_parts = cache
+        shape = np.shape(y_pred)
         y_pred, y_true = self._inputs(y_pred, y_true)
+        kept = self._kept(y_true)
+        if kept is not None:
+            return self._backward_ignoring(y_pred, y_true, kept).reshape(shape)
         if not self.from_logits:
-            return self._backward_probabilities(y_pred, y_true)
+            return self._backward_probabilities(y_pred, y_true).reshape(shape)
+        return self._backward_logits(y_pred, y_true, softmax_parts).reshape(shape)
+
+    def _backward_logits(self, y_pred: Array, y_true: Array, softmax_parts: Any) -> Array:
         n, classes = y_pred.shape
         eps = self.label_smoothing
         if softmax_parts is None:
@@ -134,6 +167,27 @@ class CrossEntropy(BaseLoss):
             grad *= target_mass[:, None]
             grad -= targets if eps == 0 else (1.0 - eps) * targets + eps / classes
         grad *= 1.0 / n
+        return grad
+
+    # -- ignore_index ------------------------------------------------------------------------------------
+    def _kept(self, y_true: Array) -> Array | None:
+        """The rows whose label is not ``ignore_index`` (a bool mask), or None when every row counts."""
+        if not is_labels(y_true):
+            return None
+        ignored = y_true == self.ignore_index
+        return ~ignored if ignored.any() else None
+
+    def _rows_loss(self) -> CrossEntropy:
+        return CrossEntropy(from_logits=self.from_logits, label_smoothing=self.label_smoothing)
+
+    def _forward_ignoring(self, y_pred: Array, y_true: Array, kept: Array) -> float:
+        """The mean over the kept rows only: the loss of those rows, as if the batch held only them."""
+        return self._rows_loss().forward(y_pred[kept], y_true[kept]) if kept.any() else 0.0
+
+    def _backward_ignoring(self, y_pred: Array, y_true: Array, kept: Array) -> Array:
+        grad = np.zeros_like(y_pred)
+        if kept.any():
+            grad[kept] = self._rows_loss().backward(y_pred[kept], y_true[kept])
         return grad
 
     # -- from probabilities ------------------------------------------------------------------------------
@@ -163,9 +217,19 @@ class CrossEntropy(BaseLoss):
         return grad
 
     def _inputs(self, y_pred: Any, y_true: Any) -> tuple[Array, Array]:
+        """(rows, C) scores and their targets: a sequence's (N, L, C) becomes (N L, C) with labels (N L,)."""
         y_pred, y_true = np.asarray(y_pred), np.asarray(y_true)
         if y_pred.dtype.kind != "f":
             y_pred = y_pred.astype(np.float64)
+        if y_pred.ndim > 2:
+            steps = y_pred.shape[:-1]
+            expected = steps if is_labels(y_true) else y_pred.shape
+            if y_true.shape != expected:
+                raise ShapeError(f"CrossEntropy got {self._what} of shape {y_pred.shape}: it needs integer labels of "
+                                 f"shape {steps} or probability targets of shape {y_pred.shape}, got targets of "
+                                 f"shape {y_true.shape}")
+            y_pred = y_pred.reshape(-1, y_pred.shape[-1])
+            y_true = y_true.reshape(-1) if is_labels(y_true) else y_true.reshape(-1, y_pred.shape[-1])
         class_scores("CrossEntropy", y_pred, y_true, self._what)
         if not is_labels(y_true) and y_true.shape != y_pred.shape:
             raise ShapeError(

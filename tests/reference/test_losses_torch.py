@@ -92,6 +92,26 @@ def test_cross_entropy_with_probability_targets(seed, eps):
                    logits, targets)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("eps", [0.0, 0.2])
+@pytest.mark.parametrize("ignore_index", [-100, 0, 3])
+def test_cross_entropy_ignore_index_on_rows_and_sequences(seed, eps, ignore_index):
+    """Ignored labels (padding) leave the loss and its mean; (N, L, C) is torch's (N, C, L) permuted."""
+    rng = np.random.default_rng(seed)
+    classes = int(rng.integers(4, 9))
+    shape = (int(rng.integers(1, 6)),) if seed % 2 else (int(rng.integers(1, 5)), int(rng.integers(1, 7)))
+    logits = 3 * rng.standard_normal((*shape, classes))
+    labels = rng.integers(0, classes, shape)
+    labels[rng.random(shape) < 0.3] = ignore_index
+    labels.reshape(-1)[0] = (ignore_index + 1) % classes  # at least one row counts (torch: NaN otherwise)
+
+    def function(z, y):
+        z = z.permute(0, 2, 1) if z.ndim == 3 else z
+        return F.cross_entropy(z, y, ignore_index=ignore_index, label_smoothing=eps)
+
+    assert_matches(CrossEntropy(ignore_index=ignore_index, label_smoothing=eps), function, logits, labels)
+
+
 def torch_nll_of_log(eps, labels):
     """CrossEntropy(from_logits=False) = NLL of log p, with torch's label smoothing applied to log p."""
 
