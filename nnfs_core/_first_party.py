@@ -30,6 +30,6 @@ FIRST_PARTY: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "nnfs-sequence": {
-        "layers": ("embedding", "rnn", "lstm", "gru"),
+        "layers": ("embedding", "rnn", "lstm", "gru", "multi_head_attention"),
     },
 }

@@ -12,6 +12,7 @@ from nnfs_sequence._version import __version__
 from nnfs_sequence.embedding import Embedding
 from nnfs_sequence.gru import GRU
 from nnfs_sequence.lstm import LSTM
+from nnfs_sequence.multi_head_attention import MultiHeadAttention
 from nnfs_sequence.rnn import RNN
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Embedding",
     "GRU",
     "LSTM",
+    "MultiHeadAttention",
     "RNN",
     "RecurrentBase",
 ]

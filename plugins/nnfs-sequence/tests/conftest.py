@@ -47,6 +47,13 @@ def sample_case(name: str, rng: np.random.Generator) -> tuple[dict[str, Any], tu
         if key == "rnn":
             config["nonlinearity"] = str(rng.choice(["tanh", "relu"]))
         return config, (_int(rng, 1, 6), _int(rng, 1, 5))
+    if key == "multiheadattention":
+        heads = _int(rng, 1, 3)
+        config = {"num_heads": heads, "use_bias": bool(rng.random() < 0.8), "causal": bool(rng.random() < 0.4)}
+        if rng.random() < 0.25:
+            config["memory"] = [{"name": "dense", "output_size": heads * _int(rng, 1, 3)}]
+            return config, (_int(rng, 1, 5), config["memory"][0]["output_size"])
+        return config, (_int(rng, 1, 5), heads * _int(rng, 1, 3))
     raise KeyError(f"no case sampler for the registered layer {name!r}: add one to tests/conftest.py")
 
 

@@ -37,6 +37,8 @@ def torch_module(name: str, config: dict[str, Any], shape: tuple[int, ...]) -> A
         return module(shape[-1], config["hidden_size"], num_layers=config.get("num_layers", 1),
                       bidirectional=config.get("bidirectional", False), bias=config.get("use_bias", True),
                       batch_first=True, **extra)
+    if key == "multiheadattention":
+        return TorchAttention(shape[-1], config)
     raise KeyError(f"no PyTorch counterpart for {name!r}: add one to torch_module")
 
 
@@ -49,6 +51,23 @@ def torch_output(name: str, config: dict[str, Any], module: Any, x: Any) -> Any:
         return output
     hidden = state[0] if isinstance(state, tuple) else state
     return torch.cat([hidden[-2], hidden[-1]], dim=1) if config.get("bidirectional") else hidden[-1]
+
+
+class TorchAttention(nn.MultiheadAttention):
+    """``nn.MultiheadAttention(batch_first=True)`` driven as the nnfs layer is: self-attention, or cross
+    attention to ``memory(x)``; its state_dict names are the layer's (``memory.0.weight``, ...)."""
+
+    def __init__(self, width: int, config: dict[str, Any]) -> None:
+        super().__init__(width, config["num_heads"], bias=config.get("use_bias", True), batch_first=True)
+        self.causal = config.get("causal", False)
+        self.memory = None
+        if config.get("memory"):
+            self.memory = nn.Sequential(*(nn.Linear(width, spec["output_size"]) for spec in config["memory"]))
+
+    def forward(self, x: Any) -> Any:  # type: ignore[override]
+        source = x if self.memory is None else self.memory(x)
+        mask = torch.triu(torch.ones(x.shape[1], source.shape[1], dtype=torch.bool), 1) if self.causal else None
+        return super().forward(x, source, source, attn_mask=mask, need_weights=False)[0]
 
 
 @pytest.fixture
