@@ -346,16 +346,23 @@ class Network:
             validation_data = self._check_training_data(*validation_data, name="validation X")
         metrics = self._resolved_metrics()
         callback_list = self._callbacks(callbacks, verbose)
-        if learning_rate is not None:
-            self.optimizer.learning_rate = _checked_learning_rate(learning_rate)  # type: ignore[union-attr]
+        if resume_from is not None and initial_epoch:
+            raise ConfigError("give resume_from (the checkpoint knows its epoch) or initial_epoch, not both")
+        rate = None if learning_rate is None else _checked_learning_rate(learning_rate)
+        previous_rate = getattr(self.optimizer, "learning_rate", None)
+        if rate is not None:
+            self.optimizer.learning_rate = rate  # type: ignore[union-attr]
         resume = None
         if resume_from is not None:
-            if initial_epoch:
-                raise ConfigError("give resume_from (the checkpoint knows its epoch) or initial_epoch, not both")
             from nnfs_core.persistence import resume as resume_checkpoint
 
-            resume = resume_checkpoint(self, resume_from, callback_list, ["loss", *(m.name for m in metrics)],
-                                       samples=len(x), batch_size=batch_size, shuffle=shuffle)
+            try:  # a checkpoint that cannot be restored leaves the network as it was, its learning rate too
+                resume = resume_checkpoint(self, resume_from, callback_list, ["loss", *(m.name for m in metrics)],
+                                           samples=len(x), batch_size=batch_size, shuffle=shuffle)
+            except BaseException:
+                if rate is not None:
+                    self.optimizer.learning_rate = previous_rate  # type: ignore[union-attr]
+                raise
             initial_epoch = resume.epoch
         with self._threads(), strategy.running(self):
             return _loop.run_epochs(self, x, y, epochs, batch_size, shuffle, validation_data, metrics, callback_list,

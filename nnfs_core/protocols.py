@@ -533,25 +533,25 @@ class BaseOptimizer(_Configurable):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore ``state_dict``'s output; the first release's flat ``"<index>.<name>"`` keys are read
-        as position-keyed state (``"0"``, ``"1"``, ...)."""
+        as position-keyed state (``"0"``, ``"1"``, ...).
+
+        Everything is checked before anything changes: unknown keys, a learning rate or step count that is
+        not a finite number >= 0, a wrong number of groups, arrays that are not finite real numbers raise
+        ``ValueError`` naming the key (``nnfs_core.persistence`` also checks each array's shape against its
+        parameter's).
+        """
+        from nnfs_core._optimizer_state import check_optimizer_state
+
+        try:
+            entries = check_optimizer_state(state, len(self.param_groups))
+        except ValueError as error:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: {error}") from None
         self.learning_rate = float(state["learning_rate"])
         self.iterations = int(state["iterations"])
-        rates = state.get("group_learning_rates", [])
-        if len(rates) != len(self.param_groups):
-            raise ValueError(f"{type(self).__name__}: the state has {len(rates)} parameter groups, this optimizer "
-                             f"{len(self.param_groups)}; build the optimizer with the same param_groups")
-        for group, rate in zip(self.param_groups, rates):
+        for group, rate in zip(self.param_groups, state.get("group_learning_rates", [])):
             if rate is not None:
                 group["learning_rate"] = float(rate)
-        if "state" in state:
-            entries = state["state"]
-        else:  # the first release: "<index>.<name>" keys next to learning_rate and iterations
-            entries = {}
-            for key, value in state.items():
-                if key not in ("learning_rate", "iterations"):
-                    index, _, name = key.partition(".")
-                    entries.setdefault(index, {})[name] = value
-        self.state = {str(name): {str(key): np.array(value, copy=True) for key, value in items.items()}
+        self.state = {name: {key: np.array(value, copy=True) for key, value in items.items()}
                       for name, items in entries.items()}
 
 

@@ -28,7 +28,7 @@ from nnfs_core.persistence._model import (
     reading,
     write_file,
 )
-from nnfs_core.persistence._state import Array, apply_layer_arrays, apply_states
+from nnfs_core.persistence._state import Array, apply_owned, check_layer_arrays, check_states
 from nnfs_core.persistence._tree import decode, encode
 
 __all__ = ["save_checkpoint", "resume", "restore_history", "latest_checkpoint"]
@@ -77,16 +77,21 @@ def save_checkpoint(network: Any, path: PathLike, *, epoch: int, batch: int = 0,
                                   training_arrays=arrays))
 
 
-def restore_history(history: Any, header: Header, arrays: dict[str, Array], max_depth: int) -> None:
-    """Fill a History callback from a checkpoint."""
+def checked_history(header: Header, arrays: dict[str, Array],
+                    max_depth: int) -> tuple[list[int], dict[str, list[float]]]:
+    """A checkpoint's History (epochs and logs), decoded and checked; nothing is changed."""
     stored = header.training["history"]  # type: ignore[index]
     values = decode(stored["history"], arrays, "training.history", max_depth)
     if not isinstance(values, dict) or not all(isinstance(key, str) and isinstance(items, list) and all(
             isinstance(item, (int, float)) and not isinstance(item, bool) for item in items)
             for key, items in values.items()):
         raise ModelFormatError("training.history must map names to lists of numbers")
-    history.epoch = list(stored["epoch"])
-    history.history = {key: [float(item) for item in items] for key, items in values.items()}
+    return list(stored["epoch"]), {key: [float(item) for item in items] for key, items in values.items()}
+
+
+def restore_history(history: Any, header: Header, arrays: dict[str, Array], max_depth: int) -> None:
+    """Fill a History callback from a checkpoint."""
+    history.epoch, history.history = checked_history(header, arrays, max_depth)
 
 
 def _position(header: Header, arrays: dict[str, Array], names: list[str], max_depth: int) -> ResumePoint:
@@ -110,7 +115,13 @@ def _position(header: Header, arrays: dict[str, Array], names: list[str], max_de
 def resume(network: Any, path: PathLike, callbacks: list[Any], metric_names: list[str], *, samples: int,
            batch_size: int, shuffle: bool, limits: LoadLimits = DEFAULT_LIMITS) -> ResumePoint:
     """Load the checkpoint ``path`` (or the newest in a directory) into a built ``network`` and the ``callbacks``
-    of the coming ``fit``; return where the loop continues."""
+    of the coming ``fit``; return where the loop continues.
+
+    All or nothing: a checkpoint that cannot be restored (damaged, edited, another model's) raises before the
+    network, its optimizer or the callbacks change.
+    """
+    from nnfs_core.callbacks.history import History
+
     if os.path.isdir(path):
         found = latest_checkpoint(path)
         if found is None:
@@ -130,31 +141,36 @@ def resume(network: Any, path: PathLike, callbacks: list[Any], metric_names: lis
                 f"{os.fspath(path)} stopped inside an epoch of a fit on {training['samples']} samples with "
                 f"batch_size={training['batch_size']}, shuffle={training['shuffle']}; resuming it needs the same, "
                 f"got {samples} samples, batch_size={batch_size}, shuffle={shuffle}")
+        # Everything is decoded and checked first; only then does anything of the network or the callbacks
+        # change, and the parts that may still refuse (load_state_dict of the optimizer, the scheduler and
+        # stateful callbacks: a pack's code) are put back all or nothing, before the weights are copied.
         point = _position(header, arrays, metric_names, limits.max_json_depth)
         check_same_architecture(network, header)
-        apply_layer_arrays(network, header, arrays, mismatch=ShapeError)
-        apply_states(network, header, arrays, limits.max_json_depth)
-        _restore_callbacks(network, header, arrays, callbacks, limits.max_json_depth)
+        weights = check_layer_arrays(network, header, arrays, mismatch=ShapeError)
+        states = check_states(network, header, arrays, limits.max_json_depth)
+        history = checked_history(header, arrays, limits.max_json_depth)
+        owners = states.owners + _callback_states(network, header, arrays, callbacks, limits.max_json_depth)
+        apply_owned(owners)
+        for target, source in weights:
+            target[...] = source
+        for bit_generator, state in states.generators:
+            bit_generator.state = state
+        for callback in callbacks:
+            if isinstance(callback, History):
+                callback.epoch, callback.history = list(history[0]), {key: list(items)
+                                                                      for key, items in history[1].items()}
     return point
 
 
-def _restore_callbacks(network: Any, header: Header, arrays: dict[str, Array], callbacks: list[Any],
-                       max_depth: int) -> None:
-    from nnfs_core.callbacks.history import History
-
+def _callback_states(network: Any, header: Header, arrays: dict[str, Array], callbacks: list[Any],
+                     max_depth: int) -> list[tuple[str, Any, Any]]:
+    """``(what, callback, state)`` for each stateful callback of this fit that the checkpoint has a state for."""
     training = header.training
     assert training is not None
-    for callback in callbacks:
-        if isinstance(callback, History):
-            restore_history(callback, header, arrays, max_depth)
     stateful = _stateful_callbacks(network, callbacks)
-    for key, encoded in training["callbacks"].items():
-        if key in stateful:
-            state = decode(encoded, arrays, f"training.callbacks[{key!r}]", max_depth)
-            try:
-                stateful[key].load_state_dict(state)
-            except (ValueError, TypeError, KeyError) as error:
-                raise ModelFormatError(f"the state of callback {key!r} cannot be restored: {error}") from error
+    return [(f"state of callback {key!r}", stateful[key],
+             decode(encoded, arrays, f"training.callbacks[{key!r}]", max_depth))
+            for key, encoded in training["callbacks"].items() if key in stateful]
 
 
 def latest_checkpoint(location: PathLike, pattern: str = "*", *, limits: LoadLimits = DEFAULT_LIMITS) -> str | None:

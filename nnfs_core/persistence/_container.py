@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import os
 import stat
 import struct
@@ -183,7 +184,8 @@ class Container:
                             f"{self.limits.max_header_bytes}")
         data = self._read_member(info, info.file_size)
         try:
-            return json.loads(data.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+            return json.loads(data.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float,
+                              object_pairs_hook=_unique_keys)
         except (ValueError, RecursionError) as error:
             raise self.fail(f"header.json is not valid JSON: {str(error):.200}") from error
 
@@ -270,6 +272,15 @@ def _read_into(member: IO[bytes], array: np.ndarray[Any, Any]) -> None:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON (non-finite numbers are written as {{'$float': ...}})")
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one too large for a float (``1e400``, which ``float`` makes inf) is refused."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is too large for a float (non-finite numbers are written as "
+                         f"{{'$float': ...}})")
+    return value
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
