@@ -68,7 +68,8 @@ PAGES: dict[str, Page] = {
                 "chosen with `Network(ops=...)` or `NNFS_OPS`.", ("ops",), ("nnfs_core.ops",)),
     "strategies": Page("Training strategies", "How `fit` spreads a run over processes, chosen with "
                        "`fit(strategy=...)`, the config's `strategy` key, `NNFS_STRATEGY` or the launcher; see "
-                       "[Distributed training](../distributed.md).", ("strategies",), ("nnfs_core.strategies",)),
+                       "[Distributed training](../distributed.md).", ("strategies",),
+                       ("nnfs_core.strategies", "nnfs_mpi")),
     "parallel": Page("Threads (deprecated)", "The first release's thread helpers, kept for packs that call "
                      "them; components now get their speed from their compute backend, see "
                      "[Compute backends](../concepts.md#compute-backends).", modules=("nnfs_core.parallel",)),

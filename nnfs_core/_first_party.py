@@ -22,6 +22,7 @@ FIRST_PARTY: dict[str, dict[str, tuple[str, ...]]] = {
             "linear_lr", "one_cycle_lr", "reduce_lr_on_plateau", "linear_warmup",
         ),
     },
+    "nnfs-mpi": {"strategies": ("mpi",)},
     "nnfs-conv": {
         "layers": (
             "conv2d", "conv1d", "conv_transpose2d", "depthwise_conv2d", "max_pool2d", "avg_pool2d", "max_pool1d",

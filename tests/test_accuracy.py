@@ -64,5 +64,5 @@ def test_resnet_on_full_fashion_mnist_reaches_91_percent_in_3_epochs():
 def test_every_first_party_pack_passes_the_kit():
     from nnfs_core.testing import check_distribution
 
-    for distribution in ("nnfs-core", "nnfs-activations", "nnfs-optim", "nnfs-conv", "nnfs-sequence"):
+    for distribution in ("nnfs-core", "nnfs-activations", "nnfs-optim", "nnfs-conv", "nnfs-sequence", "nnfs-mpi"):
         assert check_distribution(distribution) == [], distribution

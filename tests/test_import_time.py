@@ -15,7 +15,7 @@ import pytest
 
 from nnfs_core._compat import metadata
 
-KNOWN_PACKS = {"nnfs_activations", "nnfs_optim", "nnfs_conv", "nnfs_sequence", "nnfs_fixture_good",
+KNOWN_PACKS = {"nnfs_activations", "nnfs_optim", "nnfs_conv", "nnfs_sequence", "nnfs_mpi", "nnfs_fixture_good",
                "nnfs_fixture_broken", "nnfs_fixture_clash_a", "nnfs_fixture_clash_b"}
 
 LISTING = """

@@ -309,7 +309,7 @@ def test_loading_imports_only_the_packs_the_file_names(tmp_path):
         net = Network([{{"name": "dense", "output_size": 2}}, "batch_norm"], loss="mse", input_shape=(3,)).build()
         net.save({str(tmp_path / "core.nnfs")!r})
         Network.load({str(tmp_path / "core.nnfs")!r})
-        packs = ("nnfs_activations", "nnfs_optim", "nnfs_conv", "nnfs_sequence")
+        packs = ("nnfs_activations", "nnfs_optim", "nnfs_conv", "nnfs_sequence", "nnfs_mpi")
         print(sorted(name for name in sys.modules if name.startswith(packs)))
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)

@@ -120,7 +120,7 @@ pytestmark = [pytest.mark.docs,
 # reference entry with its signature. A subpackage's __all__ is the public surface of the modules inside it
 # (nnfs_core.datasets for its loaders' modules), so those are left to it. ``nnfs_core.cli`` is the ``nnfs``
 # command, documented on its own page.
-PACKAGES = ["nnfs_core", "nnfs_activations", "nnfs_optim", "nnfs_conv", "nnfs_sequence"]
+PACKAGES = ["nnfs_core", "nnfs_activations", "nnfs_optim", "nnfs_conv", "nnfs_sequence", "nnfs_mpi"]
 NOT_API = {"nnfs_core.cli"}
 
 
