@@ -66,7 +66,9 @@ def _describe(entry: Entry) -> list[str]:
         return [_count(info.train_size), _count(info.test_size), shape, str(info.source)]
     except NNFSError as error:  # a pack that fails to import, or a malformed file: show it, list the rest
         return ["?", "?", "?", f"unavailable - {error}"]
-    except Exception as error:  # noqa: BLE001 - a pack's describe() has a bug: its row says so, the rest is listed
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a pack's describe() has a bug (or exits): its row says so
         return ["?", "?", "?", f"unavailable - describe() from {entry.distribution}=={entry.version} raised "
                                f"{type(error).__name__}: {error}"]
 

@@ -84,7 +84,9 @@ def _load_hook_plugin(entry: Any) -> Any:
         if isinstance(plugin, type):
             plugin = plugin()
         PluginManager().register(plugin)  # raises on a hook taking arguments the spec does not have
-    except (Exception, SystemExit) as error:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001 - sys.exit() or any odd exception breaks only the plugin
         raise PluginLoadError(
             f"nnfs.hooks plugin {entry.name!r} from {entry.distribution}=={entry.version} is not usable "
             f"({entry.target}): {type(error).__name__}: {error}. Reinstall or upgrade {entry.distribution}, "
@@ -117,7 +119,9 @@ def _guarded(function: Any, name: str, hook: str) -> Any:
             return None
         try:
             return function(*args)
-        except Exception as error:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # noqa: BLE001 - a hook calling sys.exit() switches off only its plugin
             from nnfs_core import registry
 
             described, distribution = _origins.get(name, (f"nnfs.hooks plugin {name!r}", name.split(":")[0]))

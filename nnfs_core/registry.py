@@ -144,7 +144,9 @@ class Entry:
                 raise PluginLoadError(f"{self.kind} component {self.name!r}: {problem.message()}", name=self.name)
             try:
                 self.obj = self.entry_point.load()
-            except (Exception, SystemExit) as error:  # a pack calling sys.exit() on import breaks only itself
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:  # noqa: BLE001 - sys.exit() or any odd exception on import breaks only the pack
                 raise PluginLoadError(
                     f"{self.kind} component {self.name!r} from {self.distribution}=={self.version} could not "
                     f"be loaded ({self.target}): {type(error).__name__}: {error}. Reinstall or upgrade "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 import uuid
 import warnings
@@ -181,3 +182,59 @@ def test_a_dataset_whose_describe_raises_does_not_empty_nnfs_datasets(extra_entr
     assert "describe() from nnfs-squatter==6.6.6 raised KeyError" in rows["buggy"]
     assert "unavailable - describe() from nnfs-squatter==6.6.6 raised AttributeError" in rows["odd"]
     assert "embedded" in rows["digits"]  # the other datasets are still listed
+
+
+EXITING_PACKS = {
+    "sys.exit on import": "import sys\nsys.exit(3)\n",
+    "GeneratorExit on import": "raise GeneratorExit('a pack that ends itself')\n",
+    "a BaseException subclass on import": ("class PackError(BaseException):\n    pass\n\n"
+                                           "raise PackError('the pack went wrong')\n"),
+    "sys.exit when the kit builds it": ("import sys\nfrom nnfs_core.layers.flatten import Flatten\n\n\n"
+                                        "class Quitter(Flatten):\n    def __init__(self, *args, **kwargs):\n"
+                                        "        sys.exit('no layers today')\n"),
+    "a BaseException when the kit runs it": (
+        "from nnfs_core.layers.flatten import Flatten\n\n\nclass Stop(BaseException):\n    pass\n\n\n"
+        "class Quitter(Flatten):\n    def forward_pass(self, x, *, training=False):\n"
+        "        raise Stop('forward gave up')\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXITING_PACKS))
+def test_plugins_check_survives_a_pack_that_exits_or_raises_any_base_exception(extra_entry_points, capsys, case):
+    """Whatever a pack raises on import or in the kit (KeyboardInterrupt aside), the check reports it and goes on."""
+    from nnfs_core.cli import main
+
+    extra_entry_points("layers", "quitter", EXITING_PACKS[case], "Quitter")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(["plugins", "--kind", "layers", "--check"])
+    out = capsys.readouterr().out
+    assert code == 1
+    fails = [line for line in out.splitlines() if line.startswith("FAIL")]
+    assert len(fails) == 1 and "layers/quitter" in fails[0] and "nnfs-squatter==6.6.6" in fails[0], out
+    checked = re.search(r"1 problem\(s\) in (\d+) component\(s\)", out)
+    assert checked and int(checked.group(1)) > 5  # every other layer was checked too
+
+
+def test_a_pack_raising_keyboard_interrupt_is_not_swallowed(extra_entry_points):
+    extra_entry_points("layers", "quitter", "raise KeyboardInterrupt\n", "Quitter")
+    with pytest.raises(KeyboardInterrupt):
+        registry.layers.get("quitter")
+
+
+def test_a_hook_plugin_calling_sys_exit_during_fit_is_switched_off(extra_entry_points, plain_sgd):
+    source = "import sys\n\n\nclass Exiting:\n    def on_epoch_end(self, epoch, logs):\n        sys.exit(7)\n"
+    extra_entry_points("hooks", "exiting", source, "Exiting", dist="nnfs-exiting")
+    with pytest.warns(HookPluginWarning, match=r"nnfs-exiting==6\.6\.6 raised in on_epoch_end: SystemExit"):
+        history = _tiny_fit(plain_sgd)
+    assert len(history.history["loss"]) == 2
+
+
+def test_a_dataset_whose_describe_exits_stays_in_its_row(extra_entry_points, capsys):
+    from nnfs_core.cli import main
+
+    source = "import sys\n\n\ndef load():\n    pass\n\n\nload.describe = lambda: sys.exit(4)\n"
+    extra_entry_points("datasets", "exiting", source, "load")
+    assert main(["datasets"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()}
+    assert "raised SystemExit" in rows["exiting"] and "embedded" in rows["digits"]

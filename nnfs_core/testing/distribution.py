@@ -79,6 +79,11 @@ def check_components(entries: list[Entry]) -> list[str]:
             check_component(entry)
         except (ConformanceError, NNFSError, TypeError, ValueError) as error:
             failures.append(f"{entry.kind}/{entry.name}: {error}")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # noqa: BLE001 - the pack's code raised or exited: report it, check the rest
+            failures.append(f"{entry.kind}/{entry.name} ({entry.distribution}=={entry.version}): its code raised "
+                            f"{type(error).__name__}: {error}")
     return failures
 
 
