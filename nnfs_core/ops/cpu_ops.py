@@ -19,8 +19,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnfs_core.ops import _pool, _threads
+from nnfs_core.ops import _conv_cpu, _pool, _threads
 from nnfs_core.ops.base import Array, Ops
+from nnfs_core.ops.geometry import WindowGeometry
 
 __all__ = ["CPUOps"]
 
@@ -168,6 +169,39 @@ class CPUOps(Ops):
 
         self._each(channels, self._rows(grad.shape[1], grad.size))
         return input_grad, grad_weight, grad_bias
+
+    # -- convolutions and pooling (nnfs-conv): the batch over threads, in cache-sized pieces (_conv_cpu) ----
+    def conv2d(self, x: Array, weight: Array, bias: Array | None, geometry: WindowGeometry, *, groups: int = 1,
+               padding_mode: str = "zeros") -> tuple[Array, Any]:
+        return _conv_cpu.conv2d(x, weight, bias, geometry, groups, padding_mode)
+
+    def conv2d_backward(self, grad: Array, cache: Any, weight: Array, grad_weight: Array, grad_bias: Array | None,
+                        geometry: WindowGeometry, *, groups: int = 1, padding_mode: str = "zeros",
+                        input_grad: bool = True) -> Array | None:
+        return _conv_cpu.conv2d_backward(grad, cache, weight, grad_weight, grad_bias, geometry, groups, padding_mode,
+                                         input_grad)
+
+    def conv_transpose2d(self, x: Array, weight: Array, bias: Array | None, geometry: WindowGeometry, *,
+                         groups: int = 1) -> tuple[Array, Any]:
+        return _conv_cpu.conv_transpose2d(self.matmul, x, weight, bias, geometry, groups)
+
+    def conv_transpose2d_backward(self, grad: Array, cache: Any, weight: Array, grad_weight: Array,
+                                  grad_bias: Array | None, geometry: WindowGeometry, *, groups: int = 1,
+                                  input_grad: bool = True) -> Array | None:
+        return _conv_cpu.conv_transpose2d_backward(self.matmul, grad, cache, weight, grad_weight, grad_bias, geometry,
+                                                   groups, input_grad)
+
+    def max_pool2d(self, x: Array, geometry: WindowGeometry) -> tuple[Array, Any]:
+        return _conv_cpu.max_pool2d(x, geometry)
+
+    def max_pool2d_backward(self, grad: Array, cache: Any, geometry: WindowGeometry) -> Array:
+        return _conv_cpu.max_pool2d_backward(grad, cache, geometry)
+
+    def avg_pool2d(self, x: Array, geometry: WindowGeometry, divisor: Array) -> Array:
+        return _conv_cpu.avg_pool2d(x, geometry, divisor)
+
+    def avg_pool2d_backward(self, grad: Array, geometry: WindowGeometry, divisor: Array) -> Array:
+        return _conv_cpu.avg_pool2d_backward(grad, geometry, divisor)
 
 
 class _BatchNormArrays:

@@ -18,6 +18,8 @@ __all__ = ["forced_split"]
 def forced_split(threads: int = 2) -> Iterator[None]:
     """Within the block, the CPU backend splits every pass over ``threads`` threads with the BLAS held.
 
+    Its window kernels (convolutions, pooling) also cut every run of samples into pieces of one sample.
+
     This is what it does for large batches inside a network holding a ``parallel`` layer, here whatever
     the size of the arrays, so that a test can compare the backends' threaded paths with the ``numpy``
     reference:
@@ -31,18 +33,18 @@ def forced_split(threads: int = 2) -> Iterator[None]:
     threadpoolctl, or a BLAS other than OpenBLAS with its own threads) nothing is split and the block runs
     as usual.
     """
-    from nnfs_core.ops import _threads, cpu_ops
+    from nnfs_core.ops import _conv_cpu, _threads, cpu_ops
 
     saved_env = os.environ.get(_threads.ENV_THREADS)
-    saved_minimums = cpu_ops._SPLIT_MIN, _threads._SPLIT_MIN
+    saved_minimums = cpu_ops._SPLIT_MIN, _threads._SPLIT_MIN, _conv_cpu._PIECE_BYTES
     os.environ[_threads.ENV_THREADS] = str(int(threads))
     _threads._reset()
-    cpu_ops._SPLIT_MIN = _threads._SPLIT_MIN = 1
+    cpu_ops._SPLIT_MIN = _threads._SPLIT_MIN = _conv_cpu._PIECE_BYTES = 1
     try:
         with _threads.blas_single_threaded():
             yield
     finally:
-        cpu_ops._SPLIT_MIN, _threads._SPLIT_MIN = saved_minimums
+        cpu_ops._SPLIT_MIN, _threads._SPLIT_MIN, _conv_cpu._PIECE_BYTES = saved_minimums
         if saved_env is None:
             os.environ.pop(_threads.ENV_THREADS, None)
         else:
