@@ -1,4 +1,4 @@
-"""What Conv2D, Conv1D and DepthwiseConv2D share: a grouped 2-D convolution by im2col and one GEMM.
+"""What Conv2D, Conv1D and DepthwiseConv2D share: a grouped 2-D convolution, computed by ``self.ops``.
 
 1-D layers run through the same code with a height of 1. Forward, for groups G (C = G Cg, O = G Og):
 
@@ -10,48 +10,27 @@ Backward, with g = d loss / d y rearranged to (G, Og, N OH OW):
     d weight = g @ cols^T        d bias = sum of g over (N, OH, OW)
     d x      = unpad(col2im(weight^T @ g))
 
-The batch is cut into one run of samples per thread (nnfs_core.parallel) and each run into pieces whose
-scratch stays in cache; backward rebuilds a piece's columns from the padded input that forward keeps,
-so no whole-batch column buffer exists. Three ways to build and fold the columns: stride 1 with the
-width kept and zero padding reads shifted rows (``im2col_same_width``, the common 3x3 pad 1 case); other
-stride-1 convolutions compute ``weight^T @ g`` on rows of the padded width so that col2im adds long runs
-(``col2im_rows``); the rest copies windows (``im2col``/``col2im``).
+The layer works out its ``WindowGeometry`` at build and hands it to ``ops.conv2d``; how the product is
+cut over threads and cache-sized pieces is the backend's business (docs/architecture.md, "Where speed lives").
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from nnfs_conv._args import as_pair, conv_padding, stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank, conv_length, same_padding
-from nnfs_conv._im2col import (
-    NUMPY_MODES,
-    col2im,
-    col2im_rows,
-    col2im_same_width,
-    im2col,
-    im2col_same_width,
-    pad,
-    pad_rows,
-    unpad,
-    weight_gradient,
-    zero_wrapped,
-)
-from nnfs_conv._workspace import Workspace
-from nnfs_core import parallel
 from nnfs_core.errors import ShapeError
+from nnfs_core.ops import WindowGeometry
 from nnfs_core.protocols import Array, BaseLayer
 from nnfs_core.validation import check_choice
 
 __all__ = ["ConvolutionBase", "PADDING_MODES"]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_PIECE_BYTES = 8 * 2**20  # scratch per piece of a batch (see _sample_bytes): stays in the L3 cache between passes
 
 
 class ConvolutionBase(BaseLayer):
@@ -62,7 +41,7 @@ class ConvolutionBase(BaseLayer):
     """
 
     _one_d = False
-    parallel = True  # forward and backward split the batch over nnfs's threads
+    parallel = True  # worth cutting over threads: the CPU backend splits the batch
     _kernel: tuple[int, int]
     _stride: tuple[int, int]
     _dilation: tuple[int, int]
@@ -135,12 +114,7 @@ class ConvolutionBase(BaseLayer):
         )
         self._out = (height, width)
         self._groups = groups
-        top, bottom, left, right = self._sides
-        self._padded = (self._size[0] + top + bottom, self._size[1] + left + right)
-        # Stride 1 with zero padding that keeps the width: columns as shifted rows (see im2col_same_width).
-        self._same_width = (self._stride == (1, 1) and self.padding_mode == "zeros"
-                            and left + right == self._dilation[1] * (self._kernel[1] - 1))
-        self._rows_wide = self._stride == (1, 1) and not self._same_width  # see col2im_rows
+        self._geometry = WindowGeometry(self._size, self._kernel, self._stride, self._dilation, self._sides, self._out)
         kernel = self._kernel[1:] if self._one_d else self._kernel
         init = initializers.resolve(initializers.DEFAULT_WEIGHT)
         weight_shape = (out_channels, in_channels // groups, *kernel)
@@ -149,7 +123,6 @@ class ConvolutionBase(BaseLayer):
             fan_in = initializers.compute_fans(weight_shape)[0]
             self.params["bias"] = init((out_channels,), rng=rng, dtype=self.dtype, fan_in=fan_in)
         self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
-        self._workspace = Workspace()
         self.output_shape = (out_channels, self._out[1]) if self._one_d else (out_channels, *self._out)
         return self.output_shape
 
@@ -164,7 +137,7 @@ class ConvolutionBase(BaseLayer):
 
     def _check_mode_padding(self) -> None:
         """PyTorch refuses reflect padding as wide as the input, and circular padding wider than it."""
-        if self.padding_mode not in NUMPY_MODES:
+        if self.padding_mode == "zeros":
             return
         for axis in (0, 1):
             widest, size = max(self._sides[2 * axis: 2 * axis + 2]), self._size[axis]
@@ -173,147 +146,24 @@ class ConvolutionBase(BaseLayer):
                 raise ShapeError(f"{type(self).__name__} with padding_mode={self.padding_mode!r} cannot pad samples "
                                  f"of shape {self.input_shape} by {widest} along an axis of size {size}")
 
-    def _weight3(self) -> Array:
-        """The weight as (G, Og, Cg kh kw), a view."""
-        weight = self.params["weight"]
-        return weight.reshape(self._groups, weight.shape[0] // self._groups, -1)
+    def _as_2d(self, array: Array) -> Array:
+        """A weight (or its gradient) as (O, C / G, kh, kw): a view, height 1 added for a 1-D layer."""
+        return array.reshape(array.shape[0], array.shape[1], *self._kernel)
 
-    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Array]:
-        """y for the batch x, and the padded input (a new array, owned by this call) that backward reads."""
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        """y for the batch x, and the backend's cache (the padded input, owned by this call) for backward."""
         check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
-        batch, channels = x.shape[0], x.shape[1]
-        y = np.empty((batch, self.params["weight"].shape[0], *self._out), dtype=self.dtype)
-        if self._same_width:
-            padded = pad_rows(x.reshape(batch, channels, *self._size), self._sides[0], self._sides[1], self._guard)
-        else:
-            padded = pad(x.reshape(batch, channels, *self._size), self._sides, self.padding_mode)
-        with self._workspace.borrow() as workspace:
-            self._over_batch(workspace, batch, partial(self._forward_piece, padded, y))
-        return (y.reshape(*y.shape[:2], self._out[1]) if self._one_d else y), padded
+        x = x.reshape(x.shape[0], x.shape[1], *self._size)
+        y, cache = self.ops.conv2d(x, self._as_2d(self.params["weight"]), self.params.get("bias"), self._geometry,
+                                   groups=self._groups, padding_mode=self.padding_mode)
+        return (y.reshape(*y.shape[:2], self._out[1]) if self._one_d else y), cache
 
-    def _forward_piece(self, padded: Array, y: Array, scratch: Workspace, start: int, stop: int) -> None:
-        """y[start:stop] = weight @ im2col(padded[start:stop]) + bias, through ``scratch``'s buffers."""
-        weight = self._weight3()
-        cols = self._columns(scratch, stop - start, self._out[1])
-        self._im2col(padded, start, stop, cols)
-        product = scratch.buffer("product", (weight.shape[0] * weight.shape[1], stop - start, *self._out), self.dtype)
-        np.matmul(weight, cols, out=product.reshape(self._groups, weight.shape[1], -1))
-        if self.use_bias:
-            np.add(product.transpose(1, 0, 2, 3), self.params["bias"][:, None, None], out=y[start:stop])
-        else:
-            np.copyto(y[start:stop], product.transpose(1, 0, 2, 3))
-
-    def _over_batch(self, workspace: Workspace, batch: int, work: Callable[[Workspace, int, int], None]) -> list[int]:
-        """Run ``work(scratch, start, stop)`` over the batch: one run of samples per thread, in pieces.
-
-        A piece's scratch arrays (columns, output, gradients) take about ``_PIECE_BYTES``, small enough to
-        stay in cache from one pass to the next. Returns the thread indices used (one scratch each).
-        """
-        piece = max(1, _PIECE_BYTES // self._sample_bytes())
-
-        def run(index: int, first: int, last: int) -> int:
-            scratch = workspace.child(index)
-            for start in range(first, last, piece):
-                work(scratch, start, min(start + piece, last))
-            return index
-
-        with parallel.blas_single_threaded():
-            return parallel.run([partial(run, index, first, last)
-                                 for index, (first, last) in enumerate(parallel.split(batch))])
-
-    @property
-    def _guard(self) -> int:
-        """Spare zeros at both ends of a same-width buffer: the furthest a kernel offset shifts a row."""
-        return max(self._sides[2], self._sides[3])
-
-    def _im2col(self, padded: Array, start: int, stop: int, cols: Array) -> Array:
-        """Samples start:stop's columns into ``cols``, from what forward padded (one layout per path)."""
-        if self._same_width:
-            shape = (built_shape(self)[0], self._padded[0], self._size[1])
-            return im2col_same_width(padded, self._guard, start, stop, shape, self._kernel, self._dilation,
-                                     self._sides[2], self._out[0], cols)
-        return im2col(padded[start:stop], self._kernel, self._stride, self._dilation, self._out, cols)
-
-    def _sample_bytes(self) -> int:
-        """Scratch bytes one sample of a piece takes: its columns, output and output gradient, input gradient."""
-        rows = self.params["weight"][0].size * self._groups
-        width = self._padded[1] if self._rows_wide else self._out[1]
-        out_channels = self.params["weight"].shape[0]
-        elements = (rows * self._out[0] * width + 2 * out_channels * self._out[0] * self._out[1]
-                    + built_shape(self)[0] * (self._padded[0] + 1) * self._padded[1])
-        return elements * np.dtype(self.dtype).itemsize
-
-    def _columns(self, workspace: Workspace, batch: int, width: int) -> Array:
-        """The column buffer viewed as (G, Cg kh kw, N OH width); its size allows width = padded width."""
-        rows = self.params["weight"][0].size * self._groups
-        widest = self._padded[1] if self._rows_wide else self._out[1]
-        buffer = workspace.buffer("cols", (rows * batch * self._out[0] * widest,), self.dtype)
-        return buffer[:rows * batch * self._out[0] * width].reshape(self._groups, rows // self._groups, -1)
-
-    def backward_pass(self, grad: Array, padded: Array) -> Array:
-        batch, out_channels = grad.shape[0], grad.shape[1]
-        grad = grad.reshape(batch, out_channels, *self._out)
-        channels = built_shape(self)[0]
-        grad_x = None if self.skip_input_grad else np.empty((batch, channels, *self._size), dtype=self.dtype)
-        with self._workspace.borrow() as workspace:
-            for index in range(len(parallel.split(batch))):
-                for name, value in self.grads.items():
-                    workspace.child(index).array(name, value.shape, self.dtype).fill(0)
-            used = self._over_batch(workspace, batch, partial(self._backward_piece, padded, grad, grad_x))
-            for name in self.grads:  # the threads' sums, added in a fixed order
-                np.copyto(self.grads[name], sum(workspace.child(index).array(name, self.grads[name].shape, self.dtype)
-                                                for index in used))
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        batch = grad.shape[0]
+        grad_x = self.ops.conv2d_backward(grad.reshape(batch, grad.shape[1], *self._out), cache,
+                                          self._as_2d(self.params["weight"]), self._as_2d(self.grads["weight"]),
+                                          self.grads.get("bias"), self._geometry, groups=self._groups,
+                                          padding_mode=self.padding_mode, input_grad=not self.skip_input_grad)
         if grad_x is None:
             return None  # type: ignore[return-value]
         return grad_x.reshape(batch, *built_shape(self))
-
-    def _backward_piece(self, padded: Array, grad: Array, grad_x: Array | None, scratch: Workspace, start: int,
-                        stop: int) -> None:
-        """Samples start:stop: add their weight and bias gradients to ``scratch``'s, write grad_x[start:stop]."""
-        weight = self._weight3()
-        out_channels, count = weight.shape[0] * weight.shape[1], stop - start
-        sums = {name: scratch.array(name, value.shape, self.dtype) for name, value in self.grads.items()}
-        grad_t = scratch.buffer("grad_t", (out_channels, count, *self._out), self.dtype)
-        np.copyto(grad_t, grad[start:stop].transpose(1, 0, 2, 3))
-        cols = self._columns(scratch, count, self._out[1])
-        self._im2col(padded, start, stop, cols)
-        grad3 = grad_t.reshape(weight.shape[0], weight.shape[1], -1)
-        part = weight_gradient(grad3, cols, scratch.array("part", weight.shape, self.dtype))
-        sums["weight"] += part.reshape(sums["weight"].shape)
-        if self.use_bias:
-            sums["bias"] += grad_t.reshape(out_channels, -1).sum(axis=1)
-        if grad_x is not None:
-            if self._same_width:
-                grad_padded = self._grad_padded_rows(scratch, grad_t, weight)
-                sides = (self._sides[0], self._sides[1], 0, 0)
-            else:
-                grad_padded, sides = self._grad_padded(scratch, grad_t, weight), self._sides
-            unpad(grad_padded, sides, self.padding_mode, self._size, out=grad_x[start:stop])
-
-    def _grad_padded_rows(self, workspace: Workspace, grad_t: Array, weight: Array) -> Array:
-        """d loss / d row-padded input, (C, N, Hp, W), for the same-width path: col2im of weight^T @ g."""
-        channels, batch, width = built_shape(self)[0], grad_t.shape[1], self._size[1]
-        grad_cols = np.matmul(weight.transpose(0, 2, 1), grad_t.reshape(weight.shape[0], weight.shape[1], -1),
-                              out=self._columns(workspace, batch, self._out[1]))
-        zero_wrapped(grad_cols, self._kernel, self._dilation, self._sides[2], channels, batch, self._out[0], width)
-        flat = workspace.buffer("grad_padded", (channels * batch * self._padded[0] * width + 2 * self._guard,),
-                                self.dtype)
-        return col2im_same_width(grad_cols, self._kernel, self._dilation, self._sides[2],
-                                 (channels, self._padded[0], width), batch, self._out[0], self._guard, flat)
-
-    def _grad_padded(self, workspace: Workspace, grad_t: Array, weight: Array) -> Array:
-        """d loss / d padded input, (C, N, Hp, Wp): col2im(weight^T @ g), the column buffer reused."""
-        channels, batch = built_shape(self)[0], grad_t.shape[1]
-        if not self._rows_wide:
-            grad_cols = np.matmul(weight.transpose(0, 2, 1), grad_t.reshape(weight.shape[0], weight.shape[1], -1),
-                                  out=self._columns(workspace, batch, self._out[1]))
-            grad_padded = workspace.buffer("grad_padded", (channels, batch, *self._padded), self.dtype)
-            return col2im(grad_cols, self._kernel, self._stride, self._dilation, self._out, grad_padded)
-        pitch = self._padded[1]
-        wide = workspace.buffer("grad_wide", (grad_t.shape[0], batch, self._out[0], pitch), self.dtype, fill=0.0)
-        wide[:, :, :, :self._out[1]] = grad_t  # the columns beyond OW stay zero
-        grad_cols = np.matmul(weight.transpose(0, 2, 1), wide.reshape(weight.shape[0], weight.shape[1], -1),
-                              out=self._columns(workspace, batch, pitch))
-        flat = workspace.buffer("grad_padded", (channels, batch, (self._padded[0] + 1) * pitch), self.dtype)
-        col2im_rows(grad_cols, self._kernel, self._dilation, self._out[0], pitch, flat)
-        return flat[:, :, :self._padded[0] * pitch].reshape(channels, batch, *self._padded)

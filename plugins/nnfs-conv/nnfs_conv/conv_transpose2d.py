@@ -9,10 +9,8 @@ import numpy as np
 
 from nnfs_conv._args import as_pair, stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank
-from nnfs_conv._im2col import col2im, im2col, pad, weight_gradient
-from nnfs_conv._workspace import Workspace
-from nnfs_core import parallel
 from nnfs_core.errors import ShapeError
+from nnfs_core.ops import WindowGeometry
 from nnfs_core.protocols import Array, BaseLayer
 from nnfs_core.validation import check_int
 
@@ -32,7 +30,8 @@ class ConvTranspose2D(BaseLayer):
         y    = crop(col2im(cols)) + b        ``padding`` cropped from each side
 
     Backward is a convolution of the gradient: ``cols = im2col(pad(g))``, d x = weight @ cols and
-    d weight = x @ cols^T.
+    d weight = x @ cols^T. Both run in ``self.ops`` (``conv_transpose2d``), with the geometry of the
+    Conv2D this layer transposes, worked out at build.
 
     Parameters
     ----------
@@ -104,7 +103,10 @@ class ConvTranspose2D(BaseLayer):
         # The uncropped output, tall enough for every scattered kernel and for the cropped window.
         full_height, full_width = (max((self._size[axis] - 1) * self._stride[axis] + self._span(axis),
                                        self._padding[axis] + self._out[axis]) for axis in (0, 1))
-        self._full = (full_height, full_width)
+        top, left = self._padding
+        sides = (top, full_height - top - self._out[0], left, full_width - left - self._out[1])
+        # The Conv2D this layer transposes: from the (uncropped) output to windows over the input.
+        self._geometry = WindowGeometry(self._out, self._kernel, self._stride, self._dilation, sides, self._size)
         init = initializers.resolve(initializers.DEFAULT_WEIGHT)
         weight_shape = (in_channels, self.out_channels // self.groups, *self._kernel)
         self.params = {"weight": init(weight_shape, rng=rng, dtype=self.dtype)}
@@ -112,7 +114,6 @@ class ConvTranspose2D(BaseLayer):
             fan_in = initializers.compute_fans(weight_shape)[0]  # out_channels / groups kh kw, as PyTorch
             self.params["bias"] = init((self.out_channels,), rng=rng, dtype=self.dtype, fan_in=fan_in)
         self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
-        self._workspace = Workspace()
         self.output_shape = (self.out_channels, *self._out)
         return self.output_shape
 
@@ -129,50 +130,16 @@ class ConvTranspose2D(BaseLayer):
                              f"both sides, so the output would be empty")
         return length
 
-    def _weight3(self) -> Array:
-        """The weight as (G, C / G, out_channels / G kh kw), a view."""
-        weight = self.params["weight"]
-        return weight.reshape(self.groups, weight.shape[0] // self.groups, -1)
-
-    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Array]:
-        """y for the batch x, and x as (C, N, H, W) (a new array, owned by this call) that backward reads."""
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        """y for the batch x, and the backend's cache (x, owned by this call) for backward."""
         check_batch(type(self).__name__, x.shape, self.input_shape, "(C, H, W)")
-        batch, weight = x.shape[0], self._weight3()
-        y = np.empty((batch, self.out_channels, *self._out), dtype=self.dtype)
-        x_t = np.empty((x.shape[1], batch, *self._size), self.dtype)
-        np.copyto(x_t, x.transpose(1, 0, 2, 3))
-        with self._workspace.borrow() as workspace:
-            x3 = x_t.reshape(self.groups, weight.shape[1], -1)
-            cols = workspace.array("cols", (self.groups, weight.shape[2], x3.shape[2]), self.dtype)
-            parallel.matmul(weight.transpose(0, 2, 1), x3, out=cols)
-            full = workspace.array("full", (self.out_channels, batch, *self._full), self.dtype)
-            col2im(cols, self._kernel, self._stride, self._dilation, self._size, full)
-            top, left = self._padding
-            window = full[:, :, top:top + self._out[0], left:left + self._out[1]].transpose(1, 0, 2, 3)
-            if self.use_bias:
-                np.add(window, self.params["bias"][:, None, None], out=y)
-            else:
-                np.copyto(y, window)
-        return y, x_t
+        return self.ops.conv_transpose2d(x, self.params["weight"], self.params.get("bias"), self._geometry,
+                                         groups=self.groups)
 
-    def backward_pass(self, grad: Array, x_t: Array) -> Array:
-        batch, weight = grad.shape[0], self._weight3()
-        top, left = self._padding
-        sides = (top, self._full[0] - top - self._out[0], left, self._full[1] - left - self._out[1])
-        with self._workspace.borrow() as workspace:
-            padded = pad(np.asarray(grad, dtype=self.dtype), sides, "zeros")
-            cols = workspace.array("cols", (self.groups, weight.shape[2], batch * self._size[0] * self._size[1]),
-                                   self.dtype)
-            im2col(padded, self._kernel, self._stride, self._dilation, self._size, cols)
-            x3 = x_t.reshape(self.groups, weight.shape[1], -1)
-            if parallel.blas_held():  # d weight = x @ cols^T, the rows of x split over the threads
-                parallel.matmul(x3, cols.transpose(0, 2, 1), out=self.grads["weight"].reshape(weight.shape))
-            else:
-                weight_gradient(x3, cols, self.grads["weight"].reshape(weight.shape))
-            if self.use_bias:
-                np.sum(grad, axis=(0, 2, 3), out=self.grads["bias"])
-            if self.skip_input_grad:
-                return None  # type: ignore[return-value]
-            grad_t = parallel.matmul(weight, cols)
-        channels = built_shape(self)[0]
-        return np.ascontiguousarray(grad_t.reshape(channels, batch, *self._size).transpose(1, 0, 2, 3))
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
+        grad_x = self.ops.conv_transpose2d_backward(grad, cache, self.params["weight"], self.grads["weight"],
+                                                    self.grads.get("bias"), self._geometry, groups=self.groups,
+                                                    input_grad=not self.skip_input_grad)
+        if grad_x is None:
+            return None  # type: ignore[return-value]
+        return grad_x

@@ -1,4 +1,8 @@
-"""dtype, input safety, batch size 1, buffer reuse, skip_input_grad: over every registered layer where it applies."""
+"""dtype, input safety, batch size 1, fresh outputs, skip_input_grad: over every registered layer where it applies.
+
+How the CPU backend computes the window kernels (threads, pieces, column layouts, scratch) is tested in
+the core, against the reference kernels (tests/test_ops_windows.py); here, what a layer promises.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ import threading
 
 import numpy as np
 import pytest
-from nnfs_conv import Conv1D, Conv2D, ConvTranspose2D, MaxPool2D, _convolution
+from nnfs_conv import Conv2D, ConvTranspose2D, MaxPool2D
+
+from nnfs_core.testing import forced_split
 
 
 def test_conv_float32_stays_float32_in_forward_and_backward(conv_name, conv_cases, conv_build):
@@ -75,88 +81,6 @@ def test_conv_outputs_are_fresh_arrays_not_reused_buffers(conv_name, conv_cases,
     assert np.array_equal(first, kept) and np.array_equal(grad, grad_kept)
 
 
-def conv_buffers(layer):
-    """Every scratch array of a layer: its own and its threads' ("child 0/name", ...)."""
-    workspace = layer._workspace
-    arrays = dict(workspace._arrays)
-    for key, child in workspace._children.items():
-        arrays.update({f"{key}/{name}": array for name, array in child._arrays.items()})
-    return arrays
-
-
-def small_pieces(monkeypatch, samples, layer):
-    """Make Conv layers like ``layer`` (built) cut batches into pieces of ``samples`` samples."""
-    monkeypatch.setattr(_convolution, "_PIECE_BYTES", samples * layer._sample_bytes())
-
-
-def test_conv_buffers_are_reused_from_batch_to_batch_and_bounded_by_a_piece(monkeypatch):
-    layer = Conv2D(8, 3, padding=1)
-    layer.build((4, 10, 10), rng=np.random.default_rng(0), dtype=np.float32)
-    small_pieces(monkeypatch, 3, layer)
-    x = np.ones((16, 4, 10, 10), np.float32)
-    layer.backward(layer.forward(x))
-    before = conv_buffers(layer)
-    # C kh kw rows, 3 samples x OH OW columns (stride 1, width kept: see im2col_same_width), per thread
-    columns = [array for name, array in before.items() if name.endswith("/cols")]
-    assert columns and all(array.shape == (4 * 9 * 3 * 10 * 10,) for array in columns)
-    for batch in (16, 16, 5, 64):  # the same arrays for any batch size: only the padded input follows it
-        layer.backward(layer.forward(np.ones((batch, 4, 10, 10), np.float32)))
-        assert all(conv_buffers(layer)[name] is array for name, array in before.items() if name != "rows_padded")
-
-
-def test_conv_the_column_buffer_is_the_biggest_array_of_a_thread(monkeypatch):
-    layer = Conv2D(8, 3, padding=1)
-    layer.build((4, 10, 10), rng=np.random.default_rng(0), dtype=np.float32)
-    small_pieces(monkeypatch, 4, layer)
-    layer.backward(layer.forward(np.ones((16, 4, 10, 10), np.float32)))
-    column_bytes = 4 * 9 * 4 * 10 * 10 * 4
-    for key, child in layer._workspace._children.items():
-        sizes = sorted(array.nbytes for array in child._arrays.values())
-        assert sizes[-1] == column_bytes and sizes[-2] < column_bytes, key
-
-
-@pytest.mark.parametrize("make, shape", [
-    (lambda: Conv2D(6, 3, padding=1), (4, 9, 9)),
-    (lambda: Conv2D(6, (3, 2), stride=2, padding=(1, 0), dilation=(1, 2), groups=2, padding_mode="reflect"),
-     (4, 9, 9)),
-    (lambda: Conv1D(5, 3, padding="same"), (3, 11)),
-])
-@pytest.mark.parametrize("samples", [1, 2, 5])
-def test_conv_pieces_of_a_batch_give_the_whole_batch_result(monkeypatch, make, shape, samples):
-    rng = np.random.default_rng(3)
-    x = rng.standard_normal((13, *shape))
-    results = []
-    for piece in (13, samples):  # the whole batch in one piece per thread, then pieces of a few samples
-        monkeypatch.setattr(_convolution, "_PIECE_BYTES", piece * _sample_bytes(make, shape))
-        layer = make()
-        layer.build(shape, rng=np.random.default_rng(0), dtype=np.float64)
-        y = layer.forward(x, training=True)
-        grad_x = layer.backward(np.cos(y))
-        results.append((y, grad_x, {name: value.copy() for name, value in layer.grads.items()}))
-    (y0, dx0, grads0), (y1, dx1, grads1) = results
-    np.testing.assert_allclose(y1, y0, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(dx1, dx0, rtol=1e-12, atol=1e-12)
-    for name in grads0:
-        np.testing.assert_allclose(grads1[name], grads0[name], rtol=1e-12, atol=1e-12)
-
-
-def _sample_bytes(make, shape):
-    """Scratch bytes per sample of the layer ``make`` builds on ``shape`` (float64)."""
-    layer = make()
-    layer.build(shape, rng=np.random.default_rng(0), dtype=np.float64)
-    return layer._sample_bytes()
-
-
-def test_conv_pool_buffers_are_reused():
-    layer = MaxPool2D(3, stride=2, padding=1)
-    layer.build((2, 9, 9), rng=np.random.default_rng(0), dtype=np.float32)
-    x = np.random.default_rng(0).standard_normal((4, 2, 9, 9)).astype(np.float32)
-    layer.backward(layer.forward(x))
-    before = conv_buffers(layer)
-    layer.backward(layer.forward(x))
-    assert before and all(conv_buffers(layer)[name] is array for name, array in before.items())
-
-
 @pytest.mark.parametrize("make", [lambda: Conv2D(3, 3), lambda: ConvTranspose2D(3, 3, stride=2)])
 def test_conv_skip_input_grad_fills_parameter_gradients_and_returns_none(make):
     full, skipping = make(), make()
@@ -202,51 +126,14 @@ def test_conv_concurrent_inference_gives_the_sequential_results():
             np.testing.assert_allclose(y, expected[index], rtol=1e-6, atol=1e-6)
 
 
-def test_conv_a_deep_copy_shares_no_buffers():
+def test_conv_a_layer_keeps_no_arrays_between_calls_and_a_deep_copy_works_alone():
     layer = Conv2D(2, 3)
     layer.build((1, 5, 5), rng=np.random.default_rng(0), dtype=np.float64)
-    layer.forward(np.ones((2, 1, 5, 5)))
+    layer.forward_pass(np.ones((2, 1, 5, 5)))
+    arrays = [name for name, value in vars(layer).items() if isinstance(value, np.ndarray)]
+    assert arrays == []  # parameters and gradients live in params/grads; scratch belongs to the backend
     twin = copy.deepcopy(layer)
-    assert twin._workspace is not layer._workspace and not twin._workspace._arrays
     np.testing.assert_array_equal(twin.forward(np.ones((2, 1, 5, 5))), layer.forward(np.ones((2, 1, 5, 5))))
-
-
-@pytest.mark.parametrize("config, shape", [
-    ({"out_channels": 6, "kernel_size": 3, "padding": 1}, (4, 7, 5)),
-    ({"out_channels": 4, "kernel_size": 4, "padding": "same", "dilation": (1, 2)}, (2, 6, 9)),
-    ({"out_channels": 6, "kernel_size": (2, 3), "padding": (0, 1), "groups": 3}, (3, 5, 4)),
-    ({"out_channels": 3, "kernel_size": 1}, (2, 4, 4)),
-])
-def test_conv_same_width_rows_match_the_window_path(config, shape):
-    """Stride 1 with the width kept reads shifted rows (im2col_same_width); the window path is the reference."""
-    rng = np.random.default_rng(8)
-    x = rng.standard_normal((7, *shape))
-    results = []
-    for same_width in (True, False):
-        layer = Conv2D(**config)
-        layer.build(shape, rng=np.random.default_rng(0), dtype=np.float64)
-        assert layer._same_width
-        layer._same_width, layer._rows_wide = same_width, not same_width
-        y = layer.forward(x, training=True)
-        results.append((y, layer.backward(np.cos(y)), {name: value.copy() for name, value in layer.grads.items()}))
-    (y0, dx0, grads0), (y1, dx1, grads1) = results
-    np.testing.assert_allclose(y0, y1, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(dx0, dx1, rtol=1e-12, atol=1e-12)
-    for name in grads0:
-        np.testing.assert_allclose(grads0[name], grads1[name], rtol=1e-12, atol=1e-12)
-
-
-def test_conv_same_width_ignores_what_lies_beyond_a_row():
-    """The values a row shift carries in from the next row or channel are zeroed: huge ones change nothing."""
-    layer = Conv2D(2, 3, padding=1)
-    layer.build((2, 4, 4), rng=np.random.default_rng(0), dtype=np.float64)
-    x = np.random.default_rng(1).standard_normal((3, 2, 4, 4))
-    y, flat = layer.forward_pass(x, training=True)
-    assert layer._same_width and flat.ndim == 1
-    expected = layer.backward_pass(np.cos(y), flat), layer.grads["weight"].copy()
-    flat[[0, -1]] = np.inf  # the guards, read by the first and last shifted rows
-    np.testing.assert_array_equal(layer.backward_pass(np.cos(y), flat), expected[0])
-    np.testing.assert_array_equal(layer.grads["weight"], expected[1])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -267,20 +154,17 @@ def test_conv_max_pool_routes_each_window_to_its_first_maximum(dtype):
     np.testing.assert_array_equal(grad_x, expected)
 
 
-def test_conv_transpose_splits_its_products_while_a_network_holds_the_blas(monkeypatch):
-    from nnfs_core import parallel
-    from nnfs_core.ops import _threads
-
-    monkeypatch.setattr(_threads, "_SPLIT_MIN", 1)  # split even these small products
+@pytest.mark.parametrize("name", ["conv2d", "conv_transpose2d", "depthwise_conv2d", "max_pool2d", "avg_pool1d"])
+def test_conv_layers_give_the_same_results_with_their_work_split_over_threads(name, conv_cases, conv_build):
+    """forced_split: the CPU backend cuts every batch over two threads and into pieces of one sample."""
     rng = np.random.default_rng(9)
-    x = rng.standard_normal((6, 4, 5, 5))
-    results = []
-    for held in (False, True):
-        layer = ConvTranspose2D(6, 3, stride=2, groups=2)
-        output_shape = layer.build(x.shape[1:], rng=np.random.default_rng(0), dtype=np.float64)
-        grad = np.cos(np.arange(6 * np.prod(output_shape)).reshape(6, *output_shape))
-        with parallel.blas_single_threaded() if held else contextlib.nullcontext():
-            y = layer.forward(x, training=True)
-            results.append((y, layer.backward(grad), layer.grads["weight"].copy(), layer.grads["bias"].copy()))
-    for plain, split in zip(*results):
-        np.testing.assert_allclose(split, plain, rtol=1e-12, atol=1e-12)
+    for config, shape in conv_cases(name, 3, seed=13):
+        x = rng.standard_normal((6, *shape))
+        results = []
+        for split in (False, True):
+            layer = conv_build(name, config, shape)
+            with forced_split() if split else contextlib.nullcontext():
+                y = layer.forward(x, training=True)
+                results.append([y, layer.backward(np.cos(y)), *(value.copy() for value in layer.grads.values())])
+        for whole, split_result in zip(*results):
+            np.testing.assert_allclose(split_result, whole, rtol=1e-12, atol=1e-12)
