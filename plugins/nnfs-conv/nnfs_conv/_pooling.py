@@ -1,31 +1,20 @@
-"""What the max and average poolings (1-D and 2-D) share: geometry, padding, and the loop over offsets.
+"""What the max and average poolings (1-D and 2-D) share: arguments, output sizes and the window geometry.
 
-A window of kh x kw elements is visited as kh kw strided slices of the (padded) input, one per kernel
-offset (i, j), each covering all N x C x OH x OW outputs at once:
-
-    slice_ij = x_pad[:, :, i dh : ... : sh, j dw : ... : sw]          (N, C, OH, OW)
-
-so pooling is kh kw vectorised elementwise passes. Measured against reducing a reshaped view
-``x.reshape(N, C, OH, kh, OW, kw).max(axis=(3, 5))`` for windows that tile the input (see the README's
-performance section), these passes are 10-20x faster, so tiling windows take the same path and only skip
-the padded copy and the zero fill of the gradient.
+A layer works out its ``WindowGeometry`` at build (PyTorch's output sizes, ``ceil_mode`` included) and
+hands it to its ``ops`` kernel (``max_pool2d``, ``avg_pool2d``); a 1-D layer is a 2-D one of height 1.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from nnfs_conv._args import as_pair, check_pool_padding, stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank, pool_length
-from nnfs_conv._im2col import offset_slices, pad
-from nnfs_conv._workspace import Workspace
-from nnfs_core import parallel
 from nnfs_core.errors import ShapeError
+from nnfs_core.ops import WindowGeometry
 from nnfs_core.protocols import Array, BaseLayer
 
 __all__ = ["PoolBase"]
@@ -34,13 +23,12 @@ __all__ = ["PoolBase"]
 class PoolBase(BaseLayer):
     """Pooling over (N, C, H, W), or (N, C, L) when ``_one_d``; subclasses implement the reduction.
 
-    Subclasses call ``_store_geometry`` in ``__init__`` and implement ``_pool`` (padded input to a
-    new output) and ``_unpool`` (output gradient into the padded input's gradient, per offset).
+    Subclasses call ``_store_geometry`` in ``__init__`` and implement ``_pool`` (a batch to its output
+    and cache) and ``_unpool`` (the output's gradient and that cache to the input's gradient).
     """
 
     _one_d = False
-    parallel = True  # forward and backward split the batch over nnfs's threads
-    _fill = 0.0  # what padding reads as (-inf for max pooling)
+    parallel = True  # worth cutting over threads: the CPU backend splits the batch
 
     def _store_geometry(self, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool) -> None:
         owner, one_d = type(self).__name__, self._one_d  # a 1-D layer is a 2-D one of height 1
@@ -87,12 +75,7 @@ class PoolBase(BaseLayer):
         bottom, right = (max(self._padding[axis], (self._out[axis] - 1) * self._stride[axis] + self._span(axis)
                              - self._size[axis] - self._padding[axis]) for axis in (0, 1))
         self._sides = (self._padding[0], bottom, self._padding[1], right)
-        self._disjoint = all(self._stride[axis] >= self._span(axis) for axis in (0, 1))
-        self._tiles = self._disjoint and not any(self._sides) and all(
-            self._stride[axis] == self._kernel[axis] == self._span(axis)  # no dilation gaps
-            and self._out[axis] * self._stride[axis] == self._size[axis]
-            for axis in (0, 1))
-        self._workspace = Workspace()
+        self._geometry = WindowGeometry(self._size, self._kernel, self._stride, self._dilation, self._sides, self._out)
         self._prepare()
         self.output_shape = (channels, self._out[1]) if self._one_d else (channels, *self._out)
         return self.output_shape
@@ -103,78 +86,25 @@ class PoolBase(BaseLayer):
     def _prepare(self) -> None:
         """Per-shape constants a subclass computes once at build (AvgPool's divisors)."""
 
-    def _offsets(self, array: Array) -> Iterator[tuple[int, Array]]:
-        """(index, strided slice) for each kernel offset, index = i kw + j as in PyTorch's row-major windows."""
-        for i in range(self._kernel[0]):
-            for j in range(self._kernel[1]):
-                rows, columns = offset_slices(i, j, self._stride, self._dilation, self._out)
-                yield i * self._kernel[1] + j, array[:, :, rows, columns]
-
-    def _pool(self, padded: Array, workspace: Workspace, out: Array, saved: Array | None) -> None:
-        """Pool ``padded`` (a run of samples) into ``out``, and what backward needs into ``saved``."""
+    def _pool(self, x: Array) -> tuple[Array, Any]:
+        """The pooled (N, C, OH, OW) batch and what backward needs, from ``self.ops``."""
         raise NotImplementedError
 
-    def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace, saved: Array | None) -> None:
+    def _unpool(self, grad: Array, cache: Any) -> Array:
+        """d loss / d x (N, C, H, W) from d loss / d y (N, C, OH, OW) and ``_pool``'s cache."""
         raise NotImplementedError
 
-    def _saved(self, shape: tuple[int, ...]) -> Array | None:
-        """A new array for what backward needs of a forward whose output has ``shape`` (None: nothing)."""
-        return None
-
-    def _over_batch(self, workspace: Workspace, batch: int, work: Callable[[Workspace, int, int], None]) -> None:
-        """``work(scratch, start, stop)`` on one run of samples per thread; the same runs for the same batch."""
-        parallel.run([partial(work, workspace.child(index), start, stop)
-                      for index, (start, stop) in enumerate(parallel.split(batch))])
-
-    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Array | None]:
+    def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         """The pooled batch, and what backward needs (a new array owned by this call, or None)."""
         check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
         batch, channels = x.shape[0], x.shape[1]
-        y = np.empty((batch, channels, *self._out), dtype=self.dtype)
-        saved = self._saved(y.shape)
-        padded = pad(x.reshape(batch, channels, *self._size), self._sides, "zeros", value=self._fill)
-        with self._workspace.borrow() as workspace:
-            self._over_batch(workspace, batch, lambda scratch, start, stop: self._pool(
-                padded[start:stop], scratch, y[start:stop], None if saved is None else saved[start:stop]))
-        return (y.reshape(batch, channels, self._out[1]) if self._one_d else y), saved
+        y, cache = self._pool(x.reshape(batch, channels, *self._size))
+        return (y.reshape(batch, channels, self._out[1]) if self._one_d else y), cache
 
-    def backward_pass(self, grad: Array, saved: Array | None) -> Array:
+    def backward_pass(self, grad: Array, cache: Any) -> Array:
         batch, channels = grad.shape[0], grad.shape[1]
-        if saved is not None and len(saved) != batch:
+        if cache is not None and len(cache) != batch:
             raise ShapeError(f"{type(self).__name__}.backward_pass got a gradient for {batch} samples from a forward "
-                             f"of {len(saved)}")
-        grad = grad.reshape(batch, channels, *self._out)
-        top, bottom, left, right = self._sides
-        grad_x = np.empty((batch, channels, *self._size), dtype=self.dtype)
-
-        def part(values: Array | None, start: int, stop: int) -> Array | None:
-            return None if values is None else values[start:stop]
-
-        with self._workspace.borrow() as workspace:
-            if self._tiles:  # every input element is in exactly one window: write the result directly
-                self._over_batch(workspace, batch, lambda scratch, start, stop: self._unpool(
-                    grad[start:stop], grad_x[start:stop], scratch, part(saved, start, stop)))
-            else:
-                shape = (batch, channels, self._size[0] + top + bottom, self._size[1] + left + right)
-                grad_padded = workspace.array("grad_padded", shape, self.dtype)
-
-                def piece(scratch: Workspace, start: int, stop: int) -> None:
-                    grad_padded[start:stop].fill(0)
-                    self._unpool(grad[start:stop], grad_padded[start:stop], scratch, part(saved, start, stop))
-                    grad_x[start:stop] = grad_padded[start:stop, :, top:top + self._size[0], left:left + self._size[1]]
-
-                self._over_batch(workspace, batch, piece)
+                             f"of {len(cache)}")
+        grad_x = self._unpool(grad.reshape(batch, channels, *self._out), cache)
         return grad_x.reshape(batch, *built_shape(self))
-
-    def _route(self, target: Array, values: Array, mask: Array | None = None, scratch: Array | None = None) -> None:
-        """Write (disjoint windows) or add (overlapping ones) ``values`` (times ``mask``) into ``target``."""
-        if mask is None:
-            if self._disjoint:
-                np.copyto(target, values)
-            else:
-                target += values
-        elif self._disjoint:
-            np.multiply(values, mask, out=target)
-        else:
-            np.multiply(values, mask, out=scratch)
-            target += scratch

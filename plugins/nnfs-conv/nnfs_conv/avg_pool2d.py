@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnfs_conv._pooling import PoolBase
-from nnfs_conv._workspace import Workspace
 from nnfs_core.protocols import Array
 from nnfs_core.validation import check_int
 
@@ -53,7 +52,7 @@ class AvgPool2D(PoolBase):
             divisor = np.full(self._out, self.divisor_override, dtype=np.float64)
         else:
             divisor = np.outer(*(self._counts(axis) for axis in (0, 1)))
-        self._scale = (1.0 / divisor).astype(self.dtype)
+        self._divisor = divisor.astype(self.dtype)
 
     def _counts(self, axis: int) -> Any:
         """Elements each window counts along one axis (PyTorch's avg_pool2d arithmetic)."""
@@ -64,16 +63,8 @@ class AvgPool2D(PoolBase):
             return end - start
         return np.minimum(end, size) - np.maximum(start, 0)
 
-    def _pool(self, padded: Array, workspace: Workspace, out: Array, saved: Array | None) -> None:
-        offsets = self._offsets(padded)
-        total = out
-        np.copyto(total, next(offsets)[1])
-        for _, window in offsets:
-            total += window
-        total *= self._scale
+    def _pool(self, x: Array) -> tuple[Array, Any]:
+        return self.ops.avg_pool2d(x, self._geometry, self._divisor), None
 
-    def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace, saved: Array | None) -> None:
-        share = workspace.array("share", grad.shape, self.dtype)
-        np.multiply(grad, self._scale, out=share)
-        for _, target in self._offsets(grad_padded):
-            self._route(target, share)
+    def _unpool(self, grad: Array, cache: Any) -> Array:
+        return self.ops.avg_pool2d_backward(grad, self._geometry, self._divisor)

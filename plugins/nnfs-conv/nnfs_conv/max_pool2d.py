@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import numpy as np
-
 from nnfs_conv._pooling import PoolBase
-from nnfs_conv._workspace import Workspace
 from nnfs_core.protocols import Array
 
 __all__ = ["MaxPool2D"]
@@ -36,39 +33,14 @@ class MaxPool2D(PoolBase):
     """
 
     example_args: ClassVar[dict[str, Any]] = {"kernel_size": 2}
-    _fill = -np.inf
 
     def __init__(self, kernel_size: Any, *, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                  ceil_mode: bool = False) -> None:
         super().__init__()
         self._store_geometry(kernel_size, stride, padding, dilation, ceil_mode)
 
-    def _saved(self, shape: tuple[int, ...]) -> Array:
-        return np.empty(shape, np.min_scalar_type(self._kernel[0] * self._kernel[1] - 1))
+    def _pool(self, x: Array) -> tuple[Array, Any]:
+        return self.ops.max_pool2d(x, self._geometry)  # (y, each window's winning tap)
 
-    def _pool(self, padded: Array, workspace: Workspace, out: Array, saved: Array | None) -> None:
-        offsets = self._offsets(padded)
-        best, argmax = out, saved
-        assert argmax is not None  # _saved made it
-        index_type = argmax.dtype
-        np.copyto(best, next(offsets)[1])
-        argmax.fill(0)
-        greater = workspace.array("mask", best.shape, np.bool_)
-        candidate = workspace.array("candidate", best.shape, index_type)
-        for index, window in offsets:
-            # argmax = index where this offset beats the running maximum (strictly: the first maximum wins);
-            # offsets come in increasing order, so a running maximum of (index or 0) is the argmax.
-            # (np.copyto(argmax, index, where=greater) reads better but runs 5x slower.)
-            np.greater(window, best, out=greater)
-            np.maximum(best, window, out=best)
-            np.multiply(greater, index_type.type(index), out=candidate)
-            np.maximum(argmax, candidate, out=argmax)
-
-    def _unpool(self, grad: Array, grad_padded: Array, workspace: Workspace, saved: Array | None) -> None:
-        chosen = workspace.array("mask", grad.shape, np.bool_)
-        argmax = saved
-        assert argmax is not None  # _saved made it
-        scratch = None if self._disjoint else workspace.array("scratch", grad.shape, self.dtype)
-        for index, target in self._offsets(grad_padded):
-            np.equal(argmax, index, out=chosen)
-            self._route(target, grad, chosen, scratch)
+    def _unpool(self, grad: Array, argmax: Any) -> Array:
+        return self.ops.max_pool2d_backward(grad, argmax, self._geometry)
