@@ -272,6 +272,7 @@ def test_cpu_scratch_is_reused_from_batch_to_batch_and_bounded_by_a_piece(monkey
     for batch in (16, 5, 64, 1):  # the same arrays for any batch size
         after = step(batch)
         assert all(after[key] is array for key, array in before.items())
+    assert CPU.scratch_nbytes() >= sum(array.nbytes for array in before.values()) > 0
 
 
 def test_cpu_a_reentrant_borrow_gets_a_scratch_of_its_own():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,9 +28,10 @@ import numpy as np
 
 from nnfs_core.protocols import Array
 
-__all__ = ["Scratch", "borrow"]
+__all__ = ["Scratch", "borrow", "mine", "total_nbytes"]
 
 _local = threading.local()
+_every: weakref.WeakSet[Scratch] = weakref.WeakSet()  # each thread's scratch, for memory accounting
 
 
 class Scratch:
@@ -58,6 +60,7 @@ def borrow() -> Iterator[Scratch]:
     scratch = getattr(_local, "scratch", None)
     if scratch is None:
         scratch = _local.scratch = Scratch()
+        _every.add(scratch)
     if getattr(_local, "borrowed", False):
         yield Scratch()
         return
@@ -71,3 +74,8 @@ def borrow() -> Iterator[Scratch]:
 def mine() -> Scratch | None:
     """This thread's scratch, or None before its first borrow (for tests and memory accounting)."""
     return getattr(_local, "scratch", None)
+
+
+def total_nbytes() -> int:
+    """Bytes held by every living thread's scratch."""
+    return sum(scratch.nbytes() for scratch in list(_every))

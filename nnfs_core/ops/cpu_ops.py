@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnfs_core.ops import _conv_cpu, _pool, _threads
+from nnfs_core.ops import _conv_cpu, _pool, _scratch, _threads
 from nnfs_core.ops.base import Array, Ops
 from nnfs_core.ops.geometry import WindowGeometry
 
@@ -171,6 +171,10 @@ class CPUOps(Ops):
         return input_grad, grad_weight, grad_bias
 
     # -- convolutions and pooling (nnfs-conv): the batch over threads, in cache-sized pieces (_conv_cpu) ----
+    def scratch_nbytes(self) -> int:
+        """Bytes of the window kernels' scratch memory, every thread's (it only grows, to the largest piece)."""
+        return _scratch.total_nbytes()
+
     def conv2d(self, x: Array, weight: Array, bias: Array | None, geometry: WindowGeometry, *, groups: int = 1,
                padding_mode: str = "zeros") -> tuple[Array, Any]:
         return _conv_cpu.conv2d(x, weight, bias, geometry, groups, padding_mode)

@@ -56,8 +56,8 @@ def main() -> None:
               f"output {grad.nbytes / MB:.1f} MiB")
         print(f"tracemalloc peak, first step (allocates the reused buffers): {first / MB:.1f} MiB "
               f"= {first / columns:.2f} x the column buffer")
-        print(f"tracemalloc peak, later step: {steady / MB:.1f} MiB (buffers already held: "
-              f"{layer._workspace.nbytes() / MB:.1f} MiB)")
+        print(f"tracemalloc peak, later step: {steady / MB:.1f} MiB (the backend's scratch, all threads: "
+              f"{layer.ops.scratch_nbytes() / MB:.1f} MiB)")
         times = []
         for _ in range(args.repeat):
             start = time.perf_counter()

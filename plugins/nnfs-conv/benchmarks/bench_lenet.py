@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nnfs_core import Network, parallel
+from nnfs_core import Network
 
 LAYERS = [
     {"name": "conv2d", "out_channels": 6, "kernel_size": 5, "padding": 2}, "relu",
@@ -46,9 +46,9 @@ def timed(steps: dict[str, Any], warmup: int, repeat: int) -> dict[str, list[flo
 
 def nnfs_step(net: Network, x: np.ndarray, y: np.ndarray):
     def step() -> None:
-        # What Network.fit does around its steps when a layer splits batches over threads (nnfs_core.parallel):
-        # hold the BLAS to one thread per call so that its idle workers do not compete with nnfs's threads.
-        with parallel.blas_single_threaded():
+        # What Network.fit does around its steps: the backend's policy for this network's layers (the CPU
+        # backend holds the BLAS to one thread per call while layers split their batches over its threads).
+        with net.ops.running(net.layers):
             out = x
             for layer in net.layers:
                 out = layer.forward(out, training=True)

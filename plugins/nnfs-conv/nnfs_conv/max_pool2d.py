@@ -15,8 +15,8 @@ class MaxPool2D(PoolBase):
 
     Shapes: x (N, C, H, W) -> y (N, C, OH, OW), OH = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1, or
     ceil with ``ceil_mode`` (dropping a last window that would start in the bottom padding), OW alike.
-    The gradient goes to the first maximum of each window in row-major order, as in PyTorch; forward
-    keeps each window's argmax (one byte per output for windows of up to 256 elements).
+    The gradient goes to the first maximum of each window in row-major order, as in PyTorch; forward's
+    cache says which tap won each window (``ops.max_pool2d``).
 
     Parameters
     ----------
