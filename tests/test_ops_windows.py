@@ -24,8 +24,9 @@ MODES = ("zeros", "reflect", "replicate", "circular")
 
 @pytest.fixture
 def one_run(monkeypatch):
-    """Every batch in one run, in this thread: its scratch is the one a test can look at."""
+    """Every batch in one run, in this thread, with a fresh scratch: the one a test can look at."""
     monkeypatch.setattr(_conv_cpu._threads, "split", lambda total, parts=None: [(0, total)] if total else [])
+    monkeypatch.setattr(_scratch, "_local", threading.local())  # what earlier tests grew stays out of sight
 
 
 def _geometry(rng, *, mode="zeros", pool=False):
@@ -273,6 +274,18 @@ def test_cpu_scratch_is_reused_from_batch_to_batch_and_bounded_by_a_piece(monkey
         after = step(batch)
         assert all(after[key] is array for key, array in before.items())
     assert CPU.scratch_nbytes() >= sum(array.nbytes for array in before.values()) > 0
+
+
+def test_cpu_pooling_scratch_is_bounded_by_a_piece(monkeypatch, one_run):
+    geometry = WindowGeometry.fitting((8, 8), (3, 3), stride=(2, 2), padding=(1, 1, 1, 1))
+    sample = _conv_cpu._pool_sample_bytes(4, geometry, 8)
+    monkeypatch.setattr(_conv_cpu, "_PIECE_BYTES", 2 * sample)  # pieces of 2 samples
+    x = np.random.default_rng(11).standard_normal((9, 4, 8, 8))
+    y, argmax = CPU.max_pool2d(x, geometry)
+    CPU.max_pool2d_backward(y, argmax, geometry)
+    arrays = _scratch.mine().arrays
+    assert arrays[("mask", np.dtype(np.bool_).str)].size == 2 * 4 * 4 * 4  # 2 samples, C, OH, OW
+    assert arrays[("grad_padded", np.dtype(np.float64).str)].size == 2 * 4 * 10 * 10
 
 
 def test_cpu_a_reentrant_borrow_gets_a_scratch_of_its_own():

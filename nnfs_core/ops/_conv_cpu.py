@@ -282,8 +282,9 @@ def conv_transpose2d_backward(matmul: Callable[..., Array], grad: Array, x_t: Ar
 
 # -- pooling ---------------------------------------------------------------------------------------------
 # A window of kh x kw elements is visited as kh kw strided slices of the padded input, one per tap, each
-# covering all N x C x OH x OW outputs at once: pooling is kh kw vectorised elementwise passes (10-20x
-# faster than reducing a reshaped view, even for windows that tile the input).
+# covering all outputs of a piece of the batch at once: pooling is kh kw vectorised elementwise passes
+# (10-20x faster than reducing a reshaped view, even for windows that tile the input). Pieces, as for the
+# convolutions, keep what the passes reread in cache and bound the scratch.
 
 def _taps(array: Array, geometry: WindowGeometry) -> Iterator[tuple[int, Array]]:
     """(index, strided slice) per tap, index = i kw + j as in PyTorch's row-major windows."""
@@ -305,6 +306,24 @@ def _tiles(geometry: WindowGeometry) -> bool:
         and geometry.out[axis] * geometry.stride[axis] == geometry.size[axis] for axis in (0, 1))
 
 
+def _over_pieces(batch: int, sample_bytes: int, work: Callable[[Scratch, int, int], None]) -> None:
+    """``work(scratch, start, stop)`` over the batch: one run per thread, each in pieces of about ``_PIECE_BYTES``."""
+    piece = max(1, _PIECE_BYTES // max(sample_bytes, 1))
+
+    def run(first: int, last: int) -> None:
+        with borrow() as scratch:
+            for start, stop in _pieces(first, last, piece):
+                work(scratch, start, stop)
+
+    _over_runs(batch, run, hold_blas=False)
+
+
+def _pool_sample_bytes(channels: int, geometry: WindowGeometry, itemsize: int) -> int:
+    """A sample's share of a pooling piece: its padded input and its outputs, masks and gradients."""
+    (padded_height, padded_width), (out_height, out_width) = geometry.padded, geometry.out
+    return channels * itemsize * (padded_height * padded_width + 3 * out_height * out_width)
+
+
 def max_pool2d(x: Array, geometry: WindowGeometry) -> tuple[Array, Array]:
     """``Ops.max_pool2d``; the cache is each window's winning tap (one byte for up to 256 taps), a new array."""
     batch, channels = x.shape[:2]
@@ -312,24 +331,23 @@ def max_pool2d(x: Array, geometry: WindowGeometry) -> tuple[Array, Array]:
     argmax = np.empty(y.shape, np.min_scalar_type(geometry.kernel[0] * geometry.kernel[1] - 1))
     padded = pad(x, geometry.padding, "zeros", value=-np.inf)
 
-    def run(first: int, last: int) -> None:
-        taps = _taps(padded[first:last], geometry)
-        best, chosen, index_type = y[first:last], argmax[first:last], argmax.dtype
+    def piece(scratch: Scratch, start: int, stop: int) -> None:
+        taps = _taps(padded[start:stop], geometry)
+        best, chosen, index_type = y[start:stop], argmax[start:stop], argmax.dtype
         np.copyto(best, next(taps)[1])
         chosen.fill(0)
-        with borrow() as scratch:
-            greater = scratch.buffer("mask", best.shape, np.bool_)
-            candidate = scratch.buffer("candidate", best.shape, index_type)
-            for index, window in taps:
-                # chosen = index where this tap beats the running maximum (strictly: the first maximum wins);
-                # taps come in increasing order, so a running maximum of (index or 0) is the argmax.
-                # (np.copyto(chosen, index, where=greater) reads better but runs 5x slower.)
-                np.greater(window, best, out=greater)
-                np.maximum(best, window, out=best)
-                np.multiply(greater, index_type.type(index), out=candidate)
-                np.maximum(chosen, candidate, out=chosen)
+        greater = scratch.buffer("mask", best.shape, np.bool_)
+        candidate = scratch.buffer("candidate", best.shape, index_type)
+        for index, window in taps:
+            # chosen = index where this tap beats the running maximum (strictly: the first maximum wins);
+            # taps come in increasing order, so a running maximum of (index or 0) is the argmax.
+            # (np.copyto(chosen, index, where=greater) reads better but runs 5x slower.)
+            np.greater(window, best, out=greater)
+            np.maximum(best, window, out=best)
+            np.multiply(greater, index_type.type(index), out=candidate)
+            np.maximum(chosen, candidate, out=chosen)
 
-    _over_runs(batch, run, hold_blas=False)
+    _over_pieces(batch, _pool_sample_bytes(channels, geometry, x.dtype.itemsize), piece)
     return y, argmax
 
 
@@ -353,15 +371,15 @@ def avg_pool2d(x: Array, geometry: WindowGeometry, divisor: Array) -> Array:
     padded = pad(x, geometry.padding, "zeros")
     scale = (1.0 / divisor).astype(x.dtype)
 
-    def run(first: int, last: int) -> None:
-        taps = _taps(padded[first:last], geometry)
-        total = y[first:last]
+    def piece(scratch: Scratch, start: int, stop: int) -> None:
+        taps = _taps(padded[start:stop], geometry)
+        total = y[start:stop]
         np.copyto(total, next(taps)[1])
         for _, window in taps:
             total += window
         total *= scale
 
-    _over_runs(batch, run, hold_blas=False)
+    _over_pieces(batch, _pool_sample_bytes(channels, geometry, x.dtype.itemsize), piece)
     return y
 
 
@@ -380,26 +398,25 @@ def avg_pool2d_backward(grad: Array, geometry: WindowGeometry, divisor: Array) -
 
 def _unpool(grad: Array, saved: Array | None, geometry: WindowGeometry,
             unpool: Callable[[Array, Array, Any, Scratch], None]) -> Array:
-    """d loss / d x of a pooling: ``unpool`` routes each run's gradient into its padded input's gradient."""
+    """d loss / d x of a pooling: ``unpool`` routes each piece's gradient into its padded input's gradient."""
     batch, channels = grad.shape[:2]
     top, bottom, left, right = geometry.padding
     height, width = geometry.size
     grad_x = np.empty((batch, channels, height, width), dtype=grad.dtype)
     tiles = _tiles(geometry)
 
-    def run(first: int, last: int) -> None:
-        part = None if saved is None else saved[first:last]
-        with borrow() as scratch:
-            if tiles:  # every input element is in exactly one window: write the result directly
-                unpool(grad[first:last], grad_x[first:last], part, scratch)
-                return
-            shape = (last - first, channels, height + top + bottom, width + left + right)
-            grad_padded = scratch.buffer("grad_padded", shape, grad.dtype)
-            grad_padded.fill(0)
-            unpool(grad[first:last], grad_padded, part, scratch)
-            grad_x[first:last] = grad_padded[:, :, top:top + height, left:left + width]
+    def piece(scratch: Scratch, start: int, stop: int) -> None:
+        part = None if saved is None else saved[start:stop]
+        if tiles:  # every input element is in exactly one window: write the result directly
+            unpool(grad[start:stop], grad_x[start:stop], part, scratch)
+            return
+        shape = (stop - start, channels, height + top + bottom, width + left + right)
+        grad_padded = scratch.buffer("grad_padded", shape, grad.dtype)
+        grad_padded.fill(0)
+        unpool(grad[start:stop], grad_padded, part, scratch)
+        grad_x[start:stop] = grad_padded[:, :, top:top + height, left:left + width]
 
-    _over_runs(batch, run, hold_blas=False)
+    _over_pieces(batch, _pool_sample_bytes(channels, geometry, grad.dtype.itemsize), piece)
     return grad_x
 
 
