@@ -69,3 +69,35 @@ def test_conv_a_predict_inside_a_training_step_changes_no_gradient(first):
         grads.append([value.copy() for layer in net.layers for value in layer.grads.values()])
     for plain, interleaved in zip(*grads):
         np.testing.assert_allclose(interleaved, plain, rtol=1e-12, atol=1e-12)
+
+
+# The kit's "used twice in one model" check runs only on layers whose output has their input's shape, which
+# the default examples of most of these layers do not keep; these configurations do, so it runs on each.
+SHAPE_KEEPING = [
+    ("conv2d", {"out_channels": 3, "kernel_size": 3, "padding": 1}, (3, 5, 6)),
+    ("conv2d", {"out_channels": 4, "kernel_size": (2, 3), "padding": "same", "dilation": 2, "groups": 2,
+                "padding_mode": "reflect"}, (4, 6, 5)),
+    ("conv1d", {"out_channels": 3, "kernel_size": 3, "padding": "same", "padding_mode": "circular"}, (3, 7)),
+    ("depthwise_conv2d", {"kernel_size": 3, "padding": 1}, (2, 5, 5)),
+    ("conv_transpose2d", {"out_channels": 2, "kernel_size": 3, "padding": 1}, (2, 5, 4)),
+    ("conv_transpose2d", {"out_channels": 2, "kernel_size": (3, 5), "padding": (1, 2), "groups": 2}, (2, 4, 5)),
+    ("max_pool2d", {"kernel_size": 3, "stride": 1, "padding": 1}, (2, 5, 6)),
+    ("max_pool1d", {"kernel_size": 3, "stride": 1, "padding": 1}, (2, 7)),
+    ("avg_pool2d", {"kernel_size": 3, "stride": 1, "padding": 1, "count_include_pad": False}, (2, 5, 6)),
+    ("avg_pool1d", {"kernel_size": 3, "stride": 1, "padding": 1}, (2, 7)),
+    ("adaptive_avg_pool2d", {"output_size": (5, 6)}, (2, 5, 6)),
+    ("zero_pad2d", {"padding": (1, -1, -1, 1)}, (2, 5, 6)),
+    ("constant_pad2d", {"padding": (1, -1, 0, 0), "value": 0.5}, (2, 5, 6)),
+    ("up_sampling2d", {"scale_factor": 1.0, "mode": "bilinear"}, (2, 5, 6)),
+]
+
+
+@pytest.mark.parametrize("name, config, shape", SHAPE_KEEPING,
+                         ids=[f"{name}-{index}" for index, (name, _, _) in enumerate(SHAPE_KEEPING)])
+def test_conv_a_shape_keeping_layer_passes_the_used_twice_and_cache_checks(name, config, shape):
+    from nnfs_core import registry
+    from nnfs_core.testing import check_layer
+
+    layer = registry.layers.create(name, **config)
+    assert layer.build(shape, rng=np.random.default_rng(0), dtype=np.float64) == shape  # so the check runs
+    check_layer(registry.layers.create(name, **config), input_shape=shape)
