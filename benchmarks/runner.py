@@ -25,7 +25,7 @@ from benchmarks import workloads
 ROOT = Path(__file__).resolve().parent.parent
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
                     "NUMEXPR_NUM_THREADS", "BENCH_THREADS")
-PACKS = ("nnfs_activations", "nnfs_optim", "nnfs_conv")
+PACKS = ("nnfs_activations", "nnfs_optim", "nnfs_conv", "nnfs_sequence")
 
 
 def child_env(threads: int) -> dict[str, str]:

@@ -31,6 +31,8 @@ FIRST_PARTY: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "nnfs-sequence": {
-        "layers": ("embedding", "rnn", "lstm", "gru", "multi_head_attention"),
+        "layers": ("embedding", "rnn", "lstm", "gru", "multi_head_attention", "transformer_encoder_layer",
+                   "transformer_decoder_layer", "positional_embedding", "sinusoidal_positional_encoding",
+                   "last_step", "masked_mean_pooling", "time_distributed", "masked"),
     },
 }

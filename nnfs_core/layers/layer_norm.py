@@ -36,9 +36,12 @@ class LayerNorm(BaseLayer):
         Added to the variance before the square root, > 0.
     elementwise_affine : bool
         Learn ``weight`` (ones) and ``bias`` (zeros).
+    use_bias : bool
+        With ``elementwise_affine``, learn ``bias`` too (torch's ``bias``; False: y = x_hat * weight).
     """
 
-    def __init__(self, normalized_shape: Any = None, *, eps: float = 1e-5, elementwise_affine: bool = True) -> None:
+    def __init__(self, normalized_shape: Any = None, *, eps: float = 1e-5, elementwise_affine: bool = True,
+                 use_bias: bool = True) -> None:
         super().__init__()
         check_positive("LayerNorm", "eps", eps)
         if isinstance(normalized_shape, int):
@@ -46,6 +49,7 @@ class LayerNorm(BaseLayer):
         self.normalized_shape = None if normalized_shape is None else tuple(int(s) for s in normalized_shape)
         self.eps = float(eps)
         self.elementwise_affine = bool(elementwise_affine)
+        self.use_bias = bool(use_bias)
 
     def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
         """Weight, bias and their gradients (at most one of each per input value); a normalised copy per sample.
@@ -54,7 +58,7 @@ class LayerNorm(BaseLayer):
         """
         values = math.prod(input_shape)
         affine = min(math.prod(self.normalized_shape or input_shape[-1:]), values) if self.elementwise_affine else 0
-        return 4 * affine, values
+        return (2 + 2 * self.use_bias) * affine, values
 
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         super().build(input_shape, rng=rng, dtype=dtype)
@@ -64,7 +68,9 @@ class LayerNorm(BaseLayer):
                              f"shape {tuple(input_shape)}")
         self._axes = tuple(range(-len(shape), 0))
         if self.elementwise_affine:
-            self.params = {"weight": np.ones(shape, self.dtype), "bias": np.zeros(shape, self.dtype)}
+            self.params = {"weight": np.ones(shape, self.dtype)}
+            if self.use_bias:
+                self.params["bias"] = np.zeros(shape, self.dtype)
             self.grads = {name: np.zeros_like(value) for name, value in self.params.items()}
         return self.output_shape  # type: ignore[return-value]
 
@@ -75,13 +81,17 @@ class LayerNorm(BaseLayer):
         x_hat = (x - mean) * inv_std
         if not self.elementwise_affine:
             return x_hat, (x_hat, inv_std)
-        return x_hat * self.params["weight"] + self.params["bias"], (x_hat, inv_std)
+        y = x_hat * self.params["weight"]
+        if self.use_bias:
+            y += self.params["bias"]
+        return y, (x_hat, inv_std)
 
     def backward_pass(self, grad: Array, cache: Any) -> Array:
         x_hat, inv_std = cache
         if self.elementwise_affine:
             batch_axes = tuple(range(grad.ndim - len(self._axes)))
             np.sum(grad * x_hat, axis=batch_axes, out=self.grads["weight"])
-            np.sum(grad, axis=batch_axes, out=self.grads["bias"])
+            if self.use_bias:
+                np.sum(grad, axis=batch_axes, out=self.grads["bias"])
             grad = grad * self.params["weight"]
         return normalized_backward(grad, x_hat, inv_std, self._axes)

@@ -86,11 +86,13 @@ def test_layer_norm_matches(case):
     rng = np.random.default_rng(case)
     sample = tuple(int(s) for s in rng.integers(1, 6, rng.integers(1, 4)))
     normalized = sample[-int(rng.integers(1, len(sample) + 1)):]
-    layer = registry.layers.create("layer_norm", normalized_shape=normalized)
+    use_bias = case % 4 != 3
+    layer = registry.layers.create("layer_norm", normalized_shape=normalized, use_bias=use_bias)
     layer.build(sample, rng=rng, dtype=np.float64)
     layer.params["weight"][...] = rng.uniform(0.5, 2, normalized)
-    layer.params["bias"][...] = rng.standard_normal(normalized)
-    module = torch.nn.LayerNorm(normalized, dtype=torch.float64)
+    if use_bias:
+        layer.params["bias"][...] = rng.standard_normal(normalized)
+    module = torch.nn.LayerNorm(normalized, bias=use_bias, dtype=torch.float64)
     copy_params(layer, module)
     run_both(layer, module, rng.standard_normal((int(rng.integers(1, 5)), *sample)) * 2 + 1, training=True)
     check_param_grads(layer, module)

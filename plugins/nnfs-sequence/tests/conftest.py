@@ -54,7 +54,49 @@ def sample_case(name: str, rng: np.random.Generator) -> tuple[dict[str, Any], tu
             config["memory"] = [{"name": "dense", "output_size": heads * _int(rng, 1, 3)}]
             return config, (_int(rng, 1, 5), config["memory"][0]["output_size"])
         return config, (_int(rng, 1, 5), heads * _int(rng, 1, 3))
+    if key in SHAPE_KEEPING:
+        return _shape_keeping_case(key, rng)
+    if key in ("laststep", "maskedmeanpooling"):
+        return {}, (_int(rng, 1, 6), _int(rng, 1, 5))
+    if key == "timedistributed":
+        if rng.random() < 0.5:
+            return ({"layer": [{"name": "dense", "output_size": _int(rng, 1, 4)}, "tanh"]},
+                    (_int(rng, 1, 4), _int(rng, 1, 4)))
+        return ({"layer": [{"name": "flatten"}, {"name": "dense", "output_size": _int(rng, 1, 4)}]},
+                (_int(rng, 1, 4), _int(rng, 1, 3), _int(rng, 1, 3)))
+    if key == "masked":
+        heads = _int(rng, 1, 2)
+        vocabulary = _int(rng, 3, 9)
+        layers: list[Any] = [{"name": "embedding", "num_embeddings": vocabulary, "embedding_dim": 2 * heads,
+                              "padding_idx": _int(rng, 0, vocabulary - 1)},
+                             {"name": "multi_head_attention", "num_heads": heads},
+                             str(rng.choice(["masked_mean_pooling", "last_step"]))]
+        return {"layers": layers}, (_int(rng, 1, 6),)
     raise KeyError(f"no case sampler for the registered layer {name!r}: add one to tests/conftest.py")
+
+
+SHAPE_KEEPING = ("positionalembedding", "sinusoidalpositionalencoding", "transformerencoderlayer",
+                 "transformerdecoderlayer")
+
+
+def _shape_keeping_case(key: str, rng: np.random.Generator) -> tuple[dict[str, Any], tuple[int, ...]]:
+    """Layers over (N, L, E) that keep the shape: positions and Transformer blocks."""
+    steps = _int(rng, 1, 5)
+    if key == "positionalembedding":
+        return {"max_length": steps + _int(rng, 0, 3)}, (steps, _int(rng, 1, 5))
+    if key == "sinusoidalpositionalencoding":
+        width = _int(rng, 1, 7)
+        return {"base": float(rng.choice([100.0, 10000.0])), "scale": float(rng.choice([1.0, np.sqrt(width)]))}, \
+            (steps, width)
+    heads = _int(rng, 1, 2)
+    width = heads * _int(rng, 3 // heads, 3)  # >= 3: a post-norm over 1 or 2 features is constant, its gradient 0
+    config: dict[str, Any] = {"num_heads": heads, "dim_feedforward": _int(rng, 1, 6), "dropout": 0.0,
+                              "activation": str(rng.choice(["relu", "gelu"])), "norm_first": bool(rng.random() < 0.5),
+                              "use_bias": bool(rng.random() < 0.8), "causal": bool(rng.random() < 0.5),
+                              "layer_norm_eps": float(rng.choice([1e-5, 1e-3]))}
+    if key == "transformerdecoderlayer" and rng.random() < 0.4:
+        config["memory"] = [{"name": "dense", "output_size": width}, "tanh"]
+    return config, (steps, width)
 
 
 def cases(name: str, count: int, seed: int) -> list[tuple[dict[str, Any], tuple[int, ...]]]:
