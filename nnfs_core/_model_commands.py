@@ -28,8 +28,11 @@ def add_parsers(commands: Any) -> None:
     predict = commands.add_parser("predict", help="outputs of a saved model for inputs in a .npy file")
     predict.add_argument("model", help="a saved model (.nnfs)")
     predict.add_argument("inputs", help="a .npy array of samples, batch first")
-    predict.add_argument("--output", help="write the outputs to this .npy file (default: print them)")
-    predict.add_argument("--classes", action="store_true", help="print the arg-max class of each output")
+    predict.add_argument("--output", metavar="NPY",
+                         help="write the outputs (with --classes, the classes) to this .npy file (default: print "
+                              "them); .npy is added to a name without it, and the message says so")
+    predict.add_argument("--classes", action="store_true",
+                         help="the arg-max class of each output (a classifier's (N, classes) outputs only)")
     _trust_argument(predict)
     predict.set_defaults(run=run_predict)
 
@@ -87,18 +90,53 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_path(output: str) -> tuple[Path, str]:
+    """Where ``--output`` writes (``.npy`` added to a name without it, as NumPy does) and a note saying so;
+    a place that cannot be written is refused before anything is computed."""
+    from nnfs_core._config_checks import writable_directory_problem
+
+    path = Path(output if output.endswith(".npy") else output + ".npy")
+    note = "" if path.name == Path(output).name else f" (.npy added to {output})"
+    if path.is_dir():
+        raise ConfigError(f"--output {output}: {path} is a directory; name a .npy file")
+    problem = writable_directory_problem(path.parent)
+    if problem:
+        raise ConfigError(f"--output {output}: cannot write {path}: {problem}")
+    return path, note
+
+
+def _check_classifier(outputs_shape: tuple[int, ...] | None) -> None:
+    if outputs_shape is not None and (len(outputs_shape) != 1 or outputs_shape[0] < 2):
+        raise ConfigError(f"--classes needs a classifier: outputs of shape (N, classes) with 2 or more classes, but "
+                          f"this model's outputs are (N, {', '.join(map(str, outputs_shape))}); leave out --classes "
+                          f"to get the outputs themselves")
+
+
 def run_predict(args: argparse.Namespace) -> int:
     network = _load_model(args.model, args.trust_file)
+    output = _output_path(args.output) if args.output else None
     try:
         inputs = np.load(args.inputs, allow_pickle=False)
     except (OSError, ValueError) as error:
         raise ConfigError(f"cannot read {args.inputs} as a .npy array (no pickles): {error}") from error
+    if args.classes:  # known from the model before anything is computed, when it records its output shape
+        declared = getattr(network.layers[-1], "output_shape", None) if network.layers else None
+        _check_classifier(None if declared is None else tuple(declared))
     outputs = network.predict(inputs)
-    if args.output:
-        np.save(args.output, outputs, allow_pickle=False)
-        print(f"{len(outputs)} outputs of shape {outputs.shape[1:]} written to {args.output}")
+    if args.classes:
+        _check_classifier(tuple(outputs.shape[1:]))
+        outputs = outputs.argmax(axis=1)
+    if output is not None:
+        path, note = output
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, outputs, allow_pickle=False)
+        except OSError as error:
+            raise ConfigError(f"--output {args.output}: cannot write {path}: {error.strerror or error}") from error
+        what = "classes" if args.classes else f"outputs of shape {outputs.shape[1:]}"
+        print(f"{len(outputs)} {what} written to {path}{note}")
     elif args.classes:
-        print("\n".join(str(int(c)) for c in outputs.argmax(axis=1)))
+        print("\n".join(str(int(c)) for c in outputs))
     else:
         with np.printoptions(precision=4, suppress=True, threshold=10_000):
             print(outputs)

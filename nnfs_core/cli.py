@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import sys
 from collections.abc import Sequence
@@ -107,10 +108,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nnfs_core.errors import NNFSError
 
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a reader that went away (| head) is found here, not at the interpreter's exit
+        return code
     except NNFSError as error:
         print(f"nnfs: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away (``nnfs plugins | head -1``): stop quietly, with SIGPIPE's status.
+
+    Python would report the closed pipe again when it flushes stdout at exit, so stdout is pointed at
+    the null device first.
+    """
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
@@ -138,6 +139,12 @@ class _Checker:
                 close = difflib.get_close_matches(key, known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
                 raise self.fail(key, f"unknown key{hint}")
+        for key, value in self.data.items():
+            found = _non_finite(value, key, None)
+            if found is not None:
+                path, number, index = found
+                raise self.fail(key, f"{path} = {number}: numbers must be finite (TOML reads a number too large "
+                                     f"for a float, such as 1e400, as inf)", index)
         for key in _REQUIRED:
             if key not in self.data:
                 raise ConfigError(f"{self.source}: the required key {key!r} is missing")
@@ -193,6 +200,24 @@ class _Checker:
                 registry.of_kind(kind).create(item)
         except NNFSError as error:
             raise self.fail(key, str(error), index) from None
+
+
+def _non_finite(value: Any, path: str, index: int | None) -> tuple[str, float, int | None] | None:
+    """The first NaN or infinite number in ``value`` (a config value, ``path`` its key): where it is, the number,
+    and the index of the ``[[table]]`` it is in (for the line), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value, index
+    if isinstance(value, dict):
+        items: Any = ((f"{path}.{key}", item, index) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{number}]", item, number if index is None else index) for number, item in enumerate(value))
+    else:
+        return None
+    for inner_path, item, inner_index in items:
+        found = _non_finite(item, inner_path, inner_index)
+        if found is not None:
+            return found
+    return None
 
 
 def load_config(source: str | Path | dict[str, Any] | None = None, **overrides: Any) -> TrainConfig:

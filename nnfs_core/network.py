@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any
@@ -29,6 +29,26 @@ def _checked_learning_rate(value: Any) -> float:
     except (TypeError, ValueError) as error:
         raise ConfigError(str(error)) from None
     return float(value)
+
+
+def _callback_items(callbacks: Any) -> list[Any]:
+    """``fit(callbacks=...)`` as a list; one callback, a name or a number given alone is refused."""
+    if isinstance(callbacks, (str, bytes, Mapping)) or not isinstance(callbacks, Iterable):
+        raise ConfigError(f"fit: callbacks must be a list of callbacks, got {type(callbacks).__name__} "
+                          f"{str(callbacks)[:60]!r}; pass callbacks=[...]")
+    return list(callbacks)
+
+
+def _checked_callback(index: int, callback: Any) -> Any:
+    """A resolved callback, refused unless it is a ``BaseCallback`` or has one of the hook methods."""
+    from nnfs_core.hookspecs import HOOK_NAMES
+    from nnfs_core.protocols import BaseCallback
+
+    if isinstance(callback, BaseCallback) or any(callable(getattr(callback, name, None)) for name in HOOK_NAMES):
+        return callback
+    raise ConfigError(f"fit: callbacks[{index}] is {str(callback)[:60]!r} ({type(callback).__name__}), which is not a "
+                      f"callback; give a registered name ('early_stopping'), a config dict, a callback class or an "
+                      f"object with any of the methods {', '.join(sorted(HOOK_NAMES))}")
 
 
 class Network:
@@ -331,6 +351,8 @@ class Network:
         strategy.local_batch_size(batch_size)  # a batch the processes cannot share is refused now
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise DataError(f"epochs must be an integer >= 0, got {epochs!r}")
+        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) or initial_epoch < 0:
+            raise DataError(f"initial_epoch must be an integer >= 0 (the epochs already done), got {initial_epoch!r}")
         if not 0.0 <= validation_split < 1.0:
             raise DataError(f"validation_split must be in [0, 1), got {validation_split!r}")
         if validation_data is not None and validation_split:
@@ -375,7 +397,8 @@ class Network:
 
         # Hooks run in this order; History and the progress bar come last so that they see the logs
         # as the other callbacks left them.
-        user = [registry.callbacks.resolve(callback) for callback in callbacks]
+        user = [_checked_callback(index, registry.callbacks.resolve(callback))
+                for index, callback in enumerate(_callback_items(callbacks))]
         chosen: list[Any] = []
         if not any(isinstance(callback, TerminateOnNaN) for callback in user):
             chosen.append(TerminateOnNaN())

@@ -83,6 +83,12 @@ BAD = {
     "output that does not fit the loss": (_replace('[[layers]]\nname = "flatten"\n\n', ""), [], "loss",
                                           "CrossEntropy"),
     "unknown key": (_prepend("epoch = 3"), [], "epoch", "did you mean"),
+    "momentum of 1e400": (_replace("learning_rate = 0.1", "learning_rate = 0.1, momentum = 1e400"), [], "optimizer",
+                          "optimizer.momentum = inf: numbers must be finite"),
+    "scheduler factor of inf": (_prepend('scheduler = {{ name = "step_lr", step_size = 1, gamma = inf }}'), [],
+                                "scheduler", "scheduler.gamma = inf"),
+    "nan in a layer table": (_replace('name = "flatten"', 'name = "dropout"\nrate = nan'), [], "layers",
+                             "layers[0].rate = nan"),
     "--plot under a file": (None, ["--plot", "{tmp}/a-file/curves.png"], "--plot", "not a directory"),
 }
 

@@ -175,3 +175,49 @@ def test_a_mid_epoch_checkpoint_cannot_name_validation_keys(net, tmp_path):
     checkpoint = ModelCheckpoint(str(tmp_path / "{val_loss}.nnfs"), every_n_batches=1)
     with pytest.raises(ConfigError, match="mid-epoch saves"):
         net.fit(*good(), epochs=1, batch_size=2, callbacks=[checkpoint], validation_split=0.5, verbose=0)
+
+
+class _NotACallback:
+    pass
+
+
+BAD_CALLBACKS = {
+    "a number in the list": ([42], r"callbacks\[0\] is '42' \(int\)"),
+    "None in the list": ([None], r"callbacks\[0\].*NoneType"),
+    "an object without hooks": ([_NotACallback()], r"callbacks\[0\].*_NotACallback"),
+    "a number": (42, "must be a list"),
+    "a name alone": ("early_stopping", "must be a list"),
+    "a callback alone": ("instance", "must be a list"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CALLBACKS))
+def test_fit_refuses_what_is_not_a_list_of_callbacks(net, case):
+    from nnfs_core.callbacks.early_stopping import EarlyStopping
+
+    callbacks, match = BAD_CALLBACKS[case]
+    before = [p.copy() for p in net.trainable_parameters()[0]]
+    with pytest.raises(NNFSError, match=match):
+        net.fit(*good(), epochs=1, verbose=0, callbacks=EarlyStopping() if callbacks == "instance" else callbacks)
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.trainable_parameters()[0]))
+
+
+def test_fit_takes_every_documented_form_of_callback(net):
+    from nnfs_core.callbacks.early_stopping import EarlyStopping
+
+    class Plain:  # no base class: any object with a hook method
+        def on_epoch_end(self, logs):
+            self.seen = True
+
+    plain = Plain()
+    net.fit(*good(), epochs=1, verbose=0, callbacks=(c for c in ["early_stopping", {"name": "early_stopping"},
+                                                                 EarlyStopping, EarlyStopping(), plain]))
+    assert plain.seen
+
+
+@pytest.mark.parametrize("initial_epoch", [-3, 1.5, True, "2"])
+def test_fit_refuses_an_initial_epoch_that_is_not_a_count(net, initial_epoch):
+    before = [p.copy() for p in net.trainable_parameters()[0]]
+    with pytest.raises(NNFSError, match="initial_epoch must be an integer >= 0"):
+        net.fit(*good(), epochs=2, verbose=0, initial_epoch=initial_epoch)
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.trainable_parameters()[0]))

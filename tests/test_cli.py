@@ -208,3 +208,15 @@ def test_check_never_crashes_on_a_target_that_is_not_a_component(fake_plugins, c
     status = main(["plugins", "--check"])  # it imports: whether it also checks conformance is up to --check
     failures = [line for line in capsys.readouterr().out.splitlines() if line.startswith("FAIL")]
     assert (status, failures) == (0, []) or (status == 1 and "layers/not_a_layer" in failures[0])
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`nnfs plugins | head -1`: the closed pipe ends nnfs with SIGPIPE's status and no traceback."""
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-m", "nnfs_core", "plugins"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    child.stdout.close()  # the reader is gone before nnfs writes its table
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 141, err
+    assert err == ""

@@ -73,3 +73,38 @@ def test_trust_file_loads_a_model_beyond_the_load_budget(tmp_path, capsys):
         assert "load budget" in capsys.readouterr().err
         assert main([*command, "--trust-file"]) == 0
     assert np.load(tmp_path / "y.npy").shape == (1, 1, 4160, 4160)
+
+
+def test_predict_output_says_which_file_it_wrote(model, tmp_path, capsys):
+    net, path = model
+    x = load("digits").test.x[:5]
+    np.save(tmp_path / "in.npy", x)
+    assert main(["predict", str(path), str(tmp_path / "in.npy"), "--output", str(tmp_path / "new" / "preds")]) == 0
+    out = capsys.readouterr().out
+    assert f"written to {tmp_path / 'new' / 'preds.npy'} (.npy added to {tmp_path / 'new' / 'preds'})" in out
+    np.testing.assert_array_equal(np.load(tmp_path / "new" / "preds.npy"), net.predict(x))
+    assert main(["predict", str(path), str(tmp_path / "in.npy"), "--classes", "--output", str(tmp_path / "c.npy")]) == 0
+    assert f"5 classes written to {tmp_path / 'c.npy'}\n" in capsys.readouterr().out
+    np.testing.assert_array_equal(np.load(tmp_path / "c.npy"), net.predict(x).argmax(1))
+
+
+@pytest.mark.parametrize("where", ["a-file/out.npy", "a-dir.npy", "a-dir"])
+def test_predict_refuses_an_output_it_cannot_write_before_predicting(model, tmp_path, capsys, where):
+    np.save(tmp_path / "in.npy", load("digits").test.x[:3])
+    (tmp_path / "a-file").write_text("not a directory")
+    (tmp_path / "a-dir.npy").mkdir()
+    assert main(["predict", str(model[1]), str(tmp_path / "in.npy"), "--output", str(tmp_path / where)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nnfs: error: --output") and "Traceback" not in err
+
+
+def test_predict_classes_on_a_model_that_is_not_a_classifier_is_refused(tmp_path, capsys, plain_sgd):
+    for name, output_size in [("regressor", 1), ("image", None)]:
+        layers = [{"name": "dense", "output_size": output_size}] if output_size else ["relu"]
+        net = Network(layers, optimizer=plain_sgd(), loss="mse", input_shape=(2, 3) if not output_size else (4,),
+                      seed=0).build()
+        net.save(tmp_path / f"{name}.nnfs")
+        np.save(tmp_path / "in.npy", np.ones((3, *net.input_shape), np.float32))
+        assert main(["predict", str(tmp_path / f"{name}.nnfs"), str(tmp_path / "in.npy"), "--classes"]) == 2
+        err = capsys.readouterr().err
+        assert "--classes needs a classifier" in err and "Traceback" not in err, err
