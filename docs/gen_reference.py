@@ -52,7 +52,10 @@ PAGES: dict[str, Page] = {
     "callbacks": Page("Callbacks", "Callbacks are pluggy plugins of the training lifecycle "
                       "([hooks](registry.md)).", ("callbacks",)),
     "datasets": Page("Dataset loaders", "The registered dataset loaders and the API they share; the guide is "
-                     "[Using datasets](../datasets.md).", ("datasets",), ("nnfs_core.datasets",)),
+                     "[Using datasets](../datasets.md). Character vocabularies and text sampling "
+                     "(`nnfs_core.text`) go with the text corpora.", ("datasets",),
+                     ("nnfs_core.datasets", "nnfs_core.text", "nnfs_sequence.fortunes",
+                      "nnfs_sequence.sequential_mnist")),
     "persistence": Page("Saving and loading", "Model files, checkpoints and their limits; the format itself is "
                         "described in [The model file format](../file-format.md).", modules=("nnfs_core.persistence",)),
     "registry": Page("Registry, protocols, hooks and errors", "What a component is, how it is found by name, the "

@@ -34,5 +34,6 @@ FIRST_PARTY: dict[str, dict[str, tuple[str, ...]]] = {
         "layers": ("embedding", "rnn", "lstm", "gru", "multi_head_attention", "transformer_encoder_layer",
                    "transformer_decoder_layer", "positional_embedding", "sinusoidal_positional_encoding",
                    "last_step", "masked_mean_pooling", "time_distributed", "masked"),
+        "datasets": ("sequential_mnist", "fortunes"),
     },
 }

@@ -47,10 +47,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"{config.source}: cannot write the results to {output}: {problem}; pass --output DIR")
     dataset, options = config.dataset_name_and_options()
     with config.blame("dataset"):
-        (x_train, y_train), (x_test, y_test) = load(dataset, **options)
+        splits = load(dataset, **options)
+    (x_train, y_train), (x_test, y_test) = splits
     if config.targets == "inputs":  # an autoencoder learns to reproduce its input
         y_train, y_test = x_train, x_test
     network = build_network(config)
+    network.metadata.update(getattr(splits, "metadata", None) or {})  # a corpus's vocabulary (SplitsWithMetadata)
     with config.blame("strategy"):
         strategy = strategies.get(config.strategy)
         strategy.local_batch_size(config.batch_size)

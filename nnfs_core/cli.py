@@ -96,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     from nnfs_core import _doc_command
 
     _doc_command.add_parser(commands)
+    from nnfs_core import _generate_command
+
+    _generate_command.add_parser(commands)
     return parser
 
 

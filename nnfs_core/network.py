@@ -79,6 +79,13 @@ class Network:
         The compute backend every layer computes with: ``"cpu"`` (the default, threaded) or ``"numpy"``
         (the plain reference), or one a pack registers; ``NNFS_OPS`` changes the default. Results agree
         to rounding across backends; the same backend, seed and thread count give bit-identical runs.
+
+    Attributes
+    ----------
+    metadata : dict
+        JSON values that travel with the model: saved by ``save`` and checkpoints, restored by ``load``,
+        never part of the architecture (``get_config``). A character-level language model keeps its
+        vocabulary here (``nnfs_core.text``); ``nnfs train`` fills it from the dataset's ``metadata``.
     """
 
     def __init__(
@@ -111,6 +118,7 @@ class Network:
         self.metrics = None if metrics is None else list(metrics)
         self.scheduler = None if scheduler is None else registry.schedulers.resolve(scheduler)
         self.history: Any = None
+        self.metadata: dict[str, Any] = {}
         self.stop_training = False
         self.fit_progress: Any = None  # where a running fit stands (nnfs_core._loop.FitProgress), else None
         self._step_backup: list[Array] = []  # the parameters before the running step (see _finite_step)

@@ -16,6 +16,9 @@ options it returns ``Splits``, x float32 batch first and y int64. The core's:
   ``NNFS_MNIST_URL``, ``NNFS_FASHION_MNIST_URL``) the files are downloaded, resumably and SHA-256
   verified, into the first of those directories (see docs/datasets.md).
 
+A loader may return ``SplitsWithMetadata``, splits carrying JSON ``metadata`` that a model trained on
+them keeps (a text corpus's character vocabulary): ``nnfs train`` copies it into ``Network.metadata``.
+
 Describing without loading: a loader may carry ``loader.describe()``, returning a ``DatasetInfo``
 (train/test sizes, sample shape, where the data comes from), attached with the ``described_by``
 decorator in the loader's own module. It must be cheap - the embedded datasets read the ``.npy`` headers
@@ -40,12 +43,13 @@ from nnfs_core.datasets._errors import (
 from nnfs_core.datasets._idx import read_idx, read_idx_header
 from nnfs_core.datasets._idx_dataset import cache_directory
 from nnfs_core.datasets._info import DatasetInfo, describe, described_by
-from nnfs_core.datasets._types import Split, Splits
+from nnfs_core.datasets._types import Split, Splits, SplitsWithMetadata
 
 __all__ = [
     "load",
     "Split",
     "Splits",
+    "SplitsWithMetadata",
     "DatasetInfo",
     "describe",
     "described_by",

@@ -19,3 +19,21 @@ class Splits(NamedTuple):
 
     train: Split
     test: Split
+
+
+class SplitsWithMetadata(Splits):
+    """``Splits`` that also carry ``metadata``: JSON values a model trained on them should keep.
+
+    A text corpus returns its character vocabulary here; ``nnfs train`` copies ``metadata`` into the
+    network's (``Network.metadata``), so the saved model holds it. Unpacks exactly as ``Splits``.
+    """
+
+    metadata: dict[str, Any]
+
+    @classmethod
+    def of(cls, train: Split, test: Split, metadata: dict[str, Any]) -> SplitsWithMetadata:
+        """The splits ``(train, test)`` carrying ``metadata``."""
+        splits = cls(train, test)
+        splits.metadata = dict(metadata)
+        return splits
+

@@ -61,6 +61,7 @@ class Header:
     generators: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] | None = None
     format_version: int = FORMAT_VERSION
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def stored_elements(self) -> int:
@@ -148,6 +149,7 @@ def parse_header(raw: Any, limits: LoadLimits) -> Header:
     header.optimizer_state = top.value.get("optimizer_state")
     header.scheduler_state = top.value.get("scheduler_state")
     header.generators = top.get("generators", dict, optional=True) or {}
+    header.metadata = top.get("metadata", dict, optional=True) or {}
     if kind == "checkpoint":
         header.training = _training(top.get("training", dict))
     return header

@@ -55,6 +55,9 @@ def make_header(network: Any, kind: str, *, include_optimizer: bool = True, trai
                    for layer in network.layers],
         "components": [dataclasses.asdict(component) for component in describe(network)],
     }
+    metadata = getattr(network, "metadata", None)
+    if metadata:
+        header["metadata"] = checked_metadata(metadata)
     if kind != "weights":
         header.update(encode_states(network, arrays, include_optimizer))
     if training is not None:
@@ -65,6 +68,21 @@ def make_header(network: Any, kind: str, *, include_optimizer: bool = True, trai
         warn_if_refused(network, arrays)
     header["arrays"] = {name: {"shape": list(array.shape), "dtype": array.dtype.name} for name, array in arrays.items()}
     return header, arrays
+
+
+def checked_metadata(metadata: Any) -> dict[str, Any]:
+    """``Network.metadata`` if it is a dict of JSON values with string keys; else a ``ConfigError`` naming the key."""
+    if not isinstance(metadata, dict):
+        raise ConfigError(f"Network.metadata must be a dict of JSON values, got {type(metadata).__name__}")
+    for key, value in metadata.items():
+        try:
+            if not isinstance(key, str):
+                raise TypeError(f"the key {key!r} is not a string")
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"Network.metadata[{key!r}] cannot be saved: it must be JSON (str, int, float, bool, "
+                              f"None, lists and dicts of them, no NaN): {error}") from None
+    return metadata
 
 
 def warn_if_refused(network: Any, arrays: dict[str, Array]) -> None:
@@ -158,6 +176,7 @@ def load(path: PathLike, *, limits: LoadLimits = DEFAULT_LIMITS, from_config: Ca
             network = rebuild(header, os.fspath(path), limits, stored, from_config)
         apply_layer_arrays(network, header, arrays)
         apply_states(network, header, arrays, limits.max_json_depth)
+        network.metadata = header.metadata
         if header.training is not None:
             network.history = History()
             restore_history(network.history, header, arrays, limits.max_json_depth)
