@@ -30,6 +30,14 @@ def as_pair(owner: str, name: str, value: Any, *, one_d: bool = False, minimum: 
     return first, second
 
 
+def channels_and_groups(owner: str, out_channels: Any, groups: Any) -> tuple[int, int]:
+    """``(out_channels, groups)`` checked: positive ints, the channels split evenly into the groups."""
+    channels, count = check_int(owner, "out_channels", out_channels), check_int(owner, "groups", groups)
+    if channels % count:
+        raise ValueError(f"{owner}: out_channels ({out_channels}) must be divisible by groups ({groups})")
+    return channels, count
+
+
 def stored(value: Any) -> Any:
     """What a constructor keeps under the argument's name: lists become tuples (JSON gives lists back)."""
     return tuple(stored(item) for item in value) if isinstance(value, list) else value

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from nnfs_conv._args import channels_and_groups
 from nnfs_conv._convolution import ConvolutionBase
-from nnfs_core.validation import check_int
 
 __all__ = ["Conv2D"]
 
@@ -52,11 +52,7 @@ class Conv2D(ConvolutionBase):
     def __init__(self, out_channels: int, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
                  groups: int = 1, use_bias: bool = True, padding_mode: str = "zeros") -> None:
         super().__init__()
-        owner = type(self).__name__
-        self.out_channels = check_int(owner, "out_channels", out_channels)
-        self.groups = check_int(owner, "groups", groups)
-        if self.out_channels % self.groups:
-            raise ValueError(f"{owner}: out_channels ({out_channels}) must be divisible by groups ({groups})")
+        self.out_channels, self.groups = channels_and_groups(type(self).__name__, out_channels, groups)
         self._store_geometry(kernel_size, stride, padding, dilation, use_bias, padding_mode)
 
     def _channels(self, in_channels: int) -> tuple[int, int]:

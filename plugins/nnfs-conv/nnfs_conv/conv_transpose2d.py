@@ -7,12 +7,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnfs_conv._args import as_pair, stored
+from nnfs_conv._args import as_pair, channels_and_groups, stored
 from nnfs_conv._geometry import AXES, built_shape, check_batch, check_rank
 from nnfs_core.errors import ShapeError
 from nnfs_core.ops import WindowGeometry
 from nnfs_core.protocols import Array, BaseLayer
-from nnfs_core.validation import check_int
 
 __all__ = ["ConvTranspose2D"]
 
@@ -56,10 +55,7 @@ class ConvTranspose2D(BaseLayer):
                  output_padding: Any = 0, dilation: Any = 1, groups: int = 1, use_bias: bool = True) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.out_channels = check_int(owner, "out_channels", out_channels)
-        self.groups = check_int(owner, "groups", groups)
-        if self.out_channels % self.groups:
-            raise ValueError(f"{owner}: out_channels ({out_channels}) must be divisible by groups ({groups})")
+        self.out_channels, self.groups = channels_and_groups(owner, out_channels, groups)
         self._kernel = as_pair(owner, "kernel_size", kernel_size)
         self._stride = as_pair(owner, "stride", stride)
         self._dilation = as_pair(owner, "dilation", dilation)
