@@ -35,5 +35,6 @@ FIRST_PARTY: dict[str, dict[str, tuple[str, ...]]] = {
                    "transformer_decoder_layer", "positional_embedding", "sinusoidal_positional_encoding",
                    "last_step", "masked_mean_pooling", "time_distributed", "masked"),
         "datasets": ("sequential_mnist", "fortunes"),
+        "callbacks": ("text_sample",),
     },
 }

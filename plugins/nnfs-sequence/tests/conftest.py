@@ -6,6 +6,7 @@ registered name without a case sampler here fails the registry test instead of b
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -136,3 +137,16 @@ def seq_build():
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "seq_name" in metafunc.fixturenames:
         metafunc.parametrize("seq_name", pack_names())
+
+
+@pytest.fixture(scope="session")
+def require_fortunes():
+    """Skip (or fail, with NNFS_REQUIRE_DATASETS=1 as in CI) when Debian's fortunes-min is not installed."""
+    from nnfs_sequence import fortunes
+
+    if all((fortunes.DEBIAN_DIRECTORY / name).is_file() for name in fortunes.FILES):
+        return
+    reason = f"Debian's fortunes-min is not installed ({fortunes.DEBIAN_DIRECTORY}; apt-get install fortunes-min)"
+    if os.environ.get("NNFS_REQUIRE_DATASETS") == "1":
+        pytest.fail(f"NNFS_REQUIRE_DATASETS=1 but {reason}")
+    pytest.skip(reason)

@@ -1,25 +1,12 @@
 """The pack's datasets: sequential-mnist (from the core's mnist-small) and fortunes (Debian's fortunes-min)."""
 
-import os
-
 import numpy as np
 import pytest
-from nnfs_sequence import fortunes
 
 from nnfs_core import registry
 from nnfs_core.datasets import DatasetNotFoundError, Split, Splits, load
 from nnfs_core.errors import ConfigError
 from nnfs_core.text import CharVocabulary
-
-
-def require_fortunes():
-    """Skip (or fail, with NNFS_REQUIRE_DATASETS=1 as in CI) when Debian's fortunes-min is not installed."""
-    if all((fortunes.DEBIAN_DIRECTORY / name).is_file() for name in fortunes.FILES):
-        return
-    reason = f"Debian's fortunes-min is not installed ({fortunes.DEBIAN_DIRECTORY}; apt-get install fortunes-min)"
-    if os.environ.get("NNFS_REQUIRE_DATASETS") == "1":
-        pytest.fail(f"NNFS_REQUIRE_DATASETS=1 but {reason}")
-    pytest.skip(reason)
 
 
 def test_sequential_mnist_is_mnist_small_row_by_row():
@@ -86,8 +73,7 @@ def test_missing_files_say_how_to_install_them(tmp_path):
         load("fortunes", directory=tmp_path / "nowhere")
 
 
-def test_the_real_fortunes_corpus():
-    require_fortunes()
+def test_the_real_fortunes_corpus(require_fortunes):
     splits = load("fortunes")
     vocabulary = CharVocabulary.from_metadata(splits.metadata)
     assert 60 <= len(vocabulary) <= 100 and {"e", "T", "\n", " ", "%"} <= set(vocabulary.characters)
