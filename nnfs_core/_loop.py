@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from nnfs_core._accumulate import GradientAccumulator
 from nnfs_core._finite_step import apply_finite_step
-from nnfs_core.errors import TrainingDivergedError
+from nnfs_core.errors import ConfigError, TrainingDivergedError
 from nnfs_core.protocols import loss_backward, loss_forward, run_backward, run_forward
 from nnfs_core.strategies.base import Strategy
 
@@ -38,6 +39,9 @@ class FitProgress:
     epoch_rng_state: dict[str, Any] = field(default_factory=dict)
     totals: dict[str, float] = field(default_factory=dict)
     seen: int = 0
+    accumulate: int = 1
+    accumulator: GradientAccumulator | None = None  # the group's gradient sums, with accumulate > 1
+    stepped: bool = True  # whether the last batch ended with an optimizer step (batch-interval schedulers)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class ResumePoint:
     epoch_rng_state: dict[str, Any] | None = None
     totals: dict[str, float] = field(default_factory=dict)
     seen: int = 0
+    accumulated: dict[str, Any] | None = None  # a GradientAccumulator's state_dict, inside a group
 
 
 def _batches(x: Array, y: Array, batch_size: int, order: Array | None, buffer: Array | None, first: int):
@@ -97,13 +102,16 @@ def forward(layers: list[Any], x: Array, training: bool = False) -> Array:
 
 
 def train_step(network: Any, x: Array, y: Array, params: Any, grads: Any, backup: list[Array],
-               strategy: Strategy | None = None) -> tuple[float, Array]:
+               strategy: Strategy | None = None, accumulator: GradientAccumulator | None = None,
+               step: bool = True) -> tuple[float, Array]:
     """Forward keeping each layer's cache, loss, backward through the caches, one optimizer step.
 
     The caches live in this call only (docs/architecture.md, "The life of a training step"): an
     inference call on the same network meanwhile, from a callback or another thread, cannot change them.
     A ``strategy`` of several processes averages the gradients over them before the step. ``backup`` is
-    the caller's scratch for ``apply_finite_step``. Returns the batch's loss and the network's output.
+    the caller's scratch for ``apply_finite_step``. With an ``accumulator`` (``fit(accumulate=k)``) the
+    gradients are added to it and the step waits for ``step`` (the group's last batch), taken on the
+    group's mean gradient. Returns the batch's loss and the network's output.
     """
     caches = []
     output = x
@@ -116,6 +124,10 @@ def train_step(network: Any, x: Array, y: Array, params: Any, grads: Any, backup
         grad = loss_backward(network.loss, loss_cache)
         for layer, cache in zip(reversed(network.layers), reversed(caches)):
             grad = run_backward(layer, grad, cache)
+    if accumulator is not None:
+        step, finite = accumulator.add(len(x), finite, step=step)
+        if not step:
+            return loss, output
     if strategy is not None:  # gradients averaged over the processes; a step only if every loss was finite
         finite = strategy.reduce_gradients(grads, finite)
     if finite:
@@ -159,10 +171,11 @@ def _over_ranks(strategy: Strategy, logs: dict[str, float]) -> dict[str, float]:
 def run_epochs(
     network: Any, x: Array, y: Array, epochs: int, batch_size: int, shuffle: bool,
     validation_data: tuple[Array, Array] | None, metrics: list[Any], callbacks: list[Any], initial_epoch: int,
-    resume: ResumePoint | None = None, strategy: Strategy | None = None,
+    resume: ResumePoint | None = None, strategy: Strategy | None = None, accumulate: int = 1,
 ) -> Any:
     """The epochs of ``fit``; with a ``strategy`` of several processes this process reads its shard of each
-    step's batch, and callbacks marked ``rank_zero_only`` (progress, files) run on rank 0 alone."""
+    step's batch, and callbacks marked ``rank_zero_only`` (progress, files) run on rank 0 alone. With
+    ``accumulate`` > 1 the optimizer steps after every ``accumulate``-th batch of an epoch and after its last."""
     from nnfs_core._hooks import make_plugin_manager
     from nnfs_core.callbacks.history import History
 
@@ -178,7 +191,13 @@ def run_epochs(
     buffer = np.empty((min(local_batch, len(x)), *x.shape[1:]), dtype=x.dtype) if shuffle else None
     names = ["loss", *(metric.name for metric in metrics)]
     backup: list[Array] = []  # the parameters before each step, reused (see _finite_step)
-    progress = network.fit_progress = FitProgress(len(x), batch_size, shuffle, steps, callbacks)
+    progress = network.fit_progress = FitProgress(len(x), batch_size, shuffle, steps, callbacks, accumulate=accumulate)
+    accumulator = progress.accumulator = GradientAccumulator(grads) if accumulate > 1 else None
+    if accumulator is not None and resume is not None and resume.accumulated is not None:
+        try:
+            accumulator.load_state_dict(resume.accumulated)
+        except (ValueError, TypeError, KeyError) as error:
+            raise ConfigError(f"the checkpoint stopped inside a group of accumulated batches: {error}") from None
     network.stop_training = False
     network.history = next(callback for callback in callbacks if isinstance(callback, History))
     hook.on_fit_start(network=network, epochs=epochs, steps_per_epoch=steps)
@@ -191,7 +210,9 @@ def run_epochs(
             for batch, (xb, yb) in enumerate(_batches(x, y, local_batch, order, buffer, first), start=first):
                 hook.on_batch_start(network=network, epoch=epoch, batch=batch)
                 try:
-                    loss, output = train_step(network, xb, yb, params, grads, backup, strategy)
+                    progress.stepped = (batch + 1) % accumulate == 0 or batch + 1 == steps
+                    loss, output = train_step(network, xb, yb, params, grads, backup, strategy, accumulator,
+                                              progress.stepped)
                 except TrainingDivergedError as error:
                     raise TrainingDivergedError(f"epoch {epoch + 1}, batch {batch + 1}: {error}") from None
                 logs = {"loss": loss, "size": len(xb)}

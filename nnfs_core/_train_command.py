@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         history = network.fit(x_train, y_train, epochs=config.epochs, batch_size=config.batch_size,
                               validation_split=config.validation_split, verbose=0 if args.quiet else 1,
                               callbacks=[CSVLogger(str(output / "history.csv"), append=resume_from is not None),
-                                         *callbacks], resume_from=resume_from, strategy=strategy)
+                                         *callbacks], resume_from=resume_from, strategy=strategy,
+                              accumulate=config.accumulate)
     except OSError as error:
         return _write_failed("training stopped: writing a file", error, checkpoints)
     seconds = time.perf_counter() - start

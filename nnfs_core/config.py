@@ -39,6 +39,7 @@ class TrainConfig:
     callbacks: list[Any] = field(default_factory=list)
     epochs: int = 10
     batch_size: int = 32
+    accumulate: int = 1
     seed: int | None = 0
     validation_split: float = 0.0
     dtype: str = "float32"
@@ -87,7 +88,7 @@ _REQUIRED = ("dataset", "layers", "loss", "optimizer")
 _TYPES: dict[str, tuple[type, ...]] = {
     "dataset": _COMPONENT, "layers": (list,), "loss": _COMPONENT, "optimizer": _COMPONENT,
     "scheduler": _COMPONENT, "metrics": (list,), "callbacks": (list,), "epochs": (int,), "batch_size": (int,),
-    "seed": (int,), "validation_split": (float, int), "dtype": (str,),
+    "accumulate": (int,), "seed": (int,), "validation_split": (float, int), "dtype": (str,),
     "ops": (str,), "strategy": _COMPONENT, "input_shape": (list,), "output": (str,),
     "targets": (str,),
 }
@@ -177,6 +178,8 @@ class _Checker:
             raise self.fail("epochs", f"must be >= 0, got {data['epochs']}")
         if data.get("batch_size", 1) < 1:
             raise self.fail("batch_size", f"must be >= 1, got {data['batch_size']}")
+        if data.get("accumulate", 1) < 1:
+            raise self.fail("accumulate", f"must be >= 1 (batches per optimizer step), got {data['accumulate']}")
         if not 0 <= data.get("validation_split", 0) < 1:
             raise self.fail("validation_split", f"must be in [0, 1), got {data['validation_split']}")
         if data.get("targets", "labels") not in ("labels", "inputs"):

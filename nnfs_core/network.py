@@ -12,6 +12,7 @@ import numpy as np
 
 from nnfs_core import _loop, _parameters, registry, strategies
 from nnfs_core import ops as backends
+from nnfs_core._accumulate import check_accumulate
 from nnfs_core._data import DataError, as_inputs, as_targets, check_batch_size
 from nnfs_core._summary import summary_table
 from nnfs_core.errors import ConfigError, ShapeError
@@ -299,6 +300,7 @@ class Network:
         initial_epoch: int = 0,
         resume_from: str | os.PathLike[str] | None = None,
         strategy: Any = None,
+        accumulate: int = 1,
     ) -> Any:
         """Train for ``epochs`` epochs of shuffled mini-batches; returns the History callback.
 
@@ -344,6 +346,11 @@ class Network:
             (``"mpi"``, nnfs-mpi: every process started by ``mpiexec`` trains on its shard of each batch of
             ``batch_size`` samples). None: ``NNFS_STRATEGY``, else the launcher that started this process,
             else ``"single"`` (see docs/distributed.md).
+        accumulate : int
+            Batches per optimizer step (gradient accumulation, docs/training.md): the step is taken on the
+            mean gradient of ``accumulate`` batches (fewer at the end of an epoch), the step of one batch
+            ``accumulate`` times larger for layers without batch statistics, at the memory of one batch.
+            Clipping, the strategy's gradient average and batch-interval schedulers act once per step.
 
         Returns
         -------
@@ -355,6 +362,7 @@ class Network:
         if y is None:
             raise DataError("fit needs targets: fit(X, y, ...) or fit((X, y), ...)")
         batch_size = check_batch_size(batch_size)
+        accumulate = check_accumulate(accumulate)
         strategy = strategies.get(strategy)
         strategy.local_batch_size(batch_size)  # a batch the processes cannot share is refused now
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -388,7 +396,8 @@ class Network:
 
             try:  # a checkpoint that cannot be restored leaves the network as it was, its learning rate too
                 resume = resume_checkpoint(self, resume_from, callback_list, ["loss", *(m.name for m in metrics)],
-                                           samples=len(x), batch_size=batch_size, shuffle=shuffle)
+                                           samples=len(x), batch_size=batch_size, shuffle=shuffle,
+                                           accumulate=accumulate)
             except BaseException:
                 if rate is not None:
                     self.optimizer.learning_rate = previous_rate  # type: ignore[union-attr]
@@ -396,7 +405,7 @@ class Network:
             initial_epoch = resume.epoch
         with self._threads(), strategy.running(self):
             return _loop.run_epochs(self, x, y, epochs, batch_size, shuffle, validation_data, metrics, callback_list,
-                              initial_epoch, resume, strategy)
+                              initial_epoch, resume, strategy, accumulate)
 
     def _callbacks(self, callbacks: Iterable[Any], verbose: int) -> list[Any]:
         from nnfs_core.callbacks.history import History

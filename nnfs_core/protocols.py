@@ -648,8 +648,9 @@ class BaseScheduler(_Configurable, BaseCallback):
     def on_fit_start(self, network: Any) -> None:
         self.attach(network.optimizer)
 
-    def on_batch_end(self, logs: dict[str, float]) -> None:
-        if self.interval == "batch":
+    def on_batch_end(self, network: Any, logs: dict[str, float]) -> None:
+        # With fit(accumulate=k) a batch-interval scheduler steps with the optimizer, once per k batches.
+        if self.interval == "batch" and getattr(getattr(network, "fit_progress", None), "stepped", True):
             self.step(logs)
 
     def on_epoch_end(self, logs: dict[str, float]) -> None:

@@ -39,6 +39,8 @@ def test_the_compute_backend_is_chosen_by_name(tmp_path, plain_sgd):
 def test_a_good_config_builds_a_network(tmp_path, plain_sgd):
     config = load_config(write(tmp_path, GOOD), batch_size=16)
     assert config.epochs == 2 and config.batch_size == 16 and config.dataset == "digits"
+    assert config.accumulate == 1
+    assert load_config(write(tmp_path, GOOD.replace("epochs = 2", "epochs = 2\naccumulate = 4"))).accumulate == 4
     net = config.network()
     assert [type(layer).__name__ for layer in net.layers] == ["Flatten", "Dense"]
 
@@ -47,6 +49,8 @@ def test_a_good_config_builds_a_network(tmp_path, plain_sgd):
     (lambda t: t.replace("epochs = 2", "epoch = 2"), r"line 2: epoch: unknown key; did you mean 'epochs'"),
     (lambda t: t.replace("epochs = 2", 'epochs = "two"'), r"line 2: epochs: must be an integer, got a string 'two'"),
     (lambda t: t.replace("epochs = 2", "epochs = -1"), r"epochs: must be >= 0"),
+    (lambda t: t.replace("epochs = 2", "epochs = 2\naccumulate = 0"), r"line 3: accumulate: must be >= 1"),
+    (lambda t: t.replace("epochs = 2", "epochs = 2\naccumulate = 1.5"), r"line 3: accumulate: must be an integer"),
     (lambda t: t.replace('name = "flatten"', 'name = "flaten"'), r"line 6: layers\[0\]: .*Did you mean 'flatten'"),
     (lambda t: t.replace("output_size = 10", "output_size = 0"), r"line 9: layers\[1\]: .*output_size must be >= 1"),
     (lambda t: t.replace("output_size = 10", "outputs = 10"), r"line 9: layers\[1\]: .*outputs"),

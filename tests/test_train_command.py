@@ -49,3 +49,16 @@ def test_a_bad_config_fails_before_training(tmp_path, capsys):
     bad.write_text((EXAMPLES / "mlp-digits.toml").read_text().replace("epochs = 30", "epochs = 'many'"))
     assert main(["train", str(bad)]) == 2
     assert "epochs: must be an integer" in capsys.readouterr().err
+
+
+def test_accumulate_in_a_config_groups_the_batches(tmp_path):
+    from nnfs_core import Network
+    from nnfs_core.datasets import load
+
+    config = tmp_path / "accumulate.toml"
+    text = (EXAMPLES / "mlp-digits.toml").read_text()
+    config.write_text(text.replace("batch_size = 32", "batch_size = 32\naccumulate = 4"))
+    assert main(["train", str(config), "--epochs", "1", "--output", str(tmp_path / "run"), "--quiet"]) == 0
+    (x_train, _), _ = load("digits")
+    batches = -(-(len(x_train) - int(len(x_train) * 0.1)) // 32)
+    assert Network.load(tmp_path / "run" / "model.nnfs").optimizer.iterations == -(-batches // 4)

@@ -73,6 +73,10 @@ def save_checkpoint(network: Any, path: PathLike, *, epoch: int, batch: int = 0,
         training["epoch_start_rng"] = encode(progress.epoch_rng_state, "training.epoch_rng", arrays, "Generator")
         training["totals"] = encode(progress.totals, "training.totals", arrays, "epoch totals")
         training["seen"] = progress.seen
+        training["accumulate"] = progress.accumulate
+        if progress.accumulator is not None and progress.accumulator.samples:
+            training["accumulated"] = encode(progress.accumulator.state_dict(), "training.accumulated", arrays,
+                                             "accumulated gradients")
     write_file(path, *make_header(network, "checkpoint", include_optimizer=include_optimizer, training=training,
                                   training_arrays=arrays))
 
@@ -109,11 +113,30 @@ def _position(header: Header, arrays: dict[str, Array], names: list[str], max_de
     state = decode(training["epoch_start_rng"], arrays, "training.epoch_start_rng", max_depth)
     if not isinstance(state, dict):
         raise ModelFormatError("training.epoch_start_rng must be a Generator state")
-    return ResumePoint(training["epoch"], training["batch"], state, totals, training["seen"])
+    accumulated = None
+    if training.get("accumulated") is not None:
+        accumulated = decode(training["accumulated"], arrays, "training.accumulated", max_depth)
+        if not isinstance(accumulated, dict):
+            raise ModelFormatError("training.accumulated must be a table of accumulated gradients")
+    return ResumePoint(training["epoch"], training["batch"], state, totals, training["seen"], accumulated)
+
+
+def _check_accumulated(network: Any, accumulated: dict[str, Any] | None) -> None:
+    """A group's gradient sums must be one array per trainable parameter of the network, of its shape."""
+    if accumulated is None:
+        return
+    from nnfs_core._parameters import named_trainable
+
+    shapes = [grad.shape for grad in named_trainable(network)[1].values()]
+    sums = accumulated.get("sums")
+    if (not isinstance(sums, list) or [getattr(total, "shape", None) for total in sums] != shapes
+            or not isinstance(accumulated.get("samples"), int) or not isinstance(accumulated.get("finite"), bool)):
+        raise ModelFormatError(f"training.accumulated does not fit this network's {len(shapes)} trainable "
+                               f"parameters; resume with the same layers, frozen layers and accumulate")
 
 
 def resume(network: Any, path: PathLike, callbacks: list[Any], metric_names: list[str], *, samples: int,
-           batch_size: int, shuffle: bool, limits: LoadLimits = DEFAULT_LIMITS) -> ResumePoint:
+           batch_size: int, shuffle: bool, accumulate: int = 1, limits: LoadLimits = DEFAULT_LIMITS) -> ResumePoint:
     """Load the checkpoint ``path`` (or the newest in a directory) into a built ``network`` and the ``callbacks``
     of the coming ``fit``; return where the loop continues.
 
@@ -141,11 +164,16 @@ def resume(network: Any, path: PathLike, callbacks: list[Any], metric_names: lis
                 f"{os.fspath(path)} stopped inside an epoch of a fit on {training['samples']} samples with "
                 f"batch_size={training['batch_size']}, shuffle={training['shuffle']}; resuming it needs the same, "
                 f"got {samples} samples, batch_size={batch_size}, shuffle={shuffle}")
+        if training["batch"] > 0 and training.get("accumulate", 1) != accumulate:
+            raise ConfigError(
+                f"{os.fspath(path)} stopped inside an epoch of a fit with accumulate={training.get('accumulate', 1)}; "
+                f"resuming it needs the same grouping of batches, got accumulate={accumulate}")
         # Everything is decoded and checked first; only then does anything of the network or the callbacks
         # change, and the parts that may still refuse (load_state_dict of the optimizer, the scheduler and
         # stateful callbacks: a pack's code) are put back all or nothing, before the weights are copied.
         point = _position(header, arrays, metric_names, limits.max_json_depth)
         check_same_architecture(network, header)
+        _check_accumulated(network, point.accumulated)
         weights = check_layer_arrays(network, header, arrays, mismatch=ShapeError)
         states = check_states(network, header, arrays, limits.max_json_depth)
         history = checked_history(header, arrays, limits.max_json_depth)

@@ -224,6 +224,10 @@ def _training(value: dict[str, Any]) -> dict[str, Any]:
         if fields.get(key, int) < 0:
             raise ModelFormatError(f"header.json: training.{key} must be >= 0, got {value[key]}")
     fields.get("shuffle", bool)
+    accumulate = fields.get("accumulate", int, optional=True)  # absent before gradient accumulation
+    if accumulate is not None and accumulate < 1:
+        raise ModelFormatError(f"header.json: training.accumulate must be >= 1, got {accumulate}")
+    fields.get("accumulated", dict, optional=True)
     fields.get("totals", dict)
     fields.get("callbacks", dict)
     history = _Fields(fields.get("history", dict), "training.history")
