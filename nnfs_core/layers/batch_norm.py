@@ -30,11 +30,31 @@ class BatchNorm(BaseLayer):
     Training uses the batch's statistics (biased variance) and updates the running ones in
     ``state``: running = (1 - momentum) * running + momentum * batch (unbiased variance), as PyTorch.
     Inference uses the running statistics.
+
+    A frozen BatchNorm (``trainable = False``, itself or a block around it: ``net.freeze``) runs as in
+    inference even while the network trains: it normalises with its running statistics and keeps them, as
+    in Keras, so fine-tuning on a small dataset does not drift statistics learnt on a large one
+    (docs/training.md, "BatchNorm in a frozen block"). ``update_stats_when_frozen=True`` keeps torch's
+    behaviour instead: a frozen layer in training still normalises with the batch's statistics and updates
+    the running ones (only its weight and bias stay fixed).
+
+    Parameters
+    ----------
+    momentum : float
+        Weight of the batch's statistics in the running ones, in [0, 1] (torch's ``momentum``).
+    eps : float
+        Added to the variance before the square root, > 0.
+    affine : bool
+        Learn a per-channel ``weight`` and ``bias``.
+    update_stats_when_frozen : bool
+        When frozen, keep normalising with the batch's statistics and updating the running ones (torch)
+        instead of running in inference mode (Keras, the default).
     """
 
     training_differs = True
 
-    def __init__(self, momentum: float = 0.1, *, eps: float = 1e-5, affine: bool = True) -> None:
+    def __init__(self, momentum: float = 0.1, *, eps: float = 1e-5, affine: bool = True,
+                 update_stats_when_frozen: bool = False) -> None:
         super().__init__()
         check_positive("BatchNorm", "momentum", momentum, allow_zero=True)
         check_positive("BatchNorm", "eps", eps)
@@ -43,6 +63,10 @@ class BatchNorm(BaseLayer):
         self.momentum = float(momentum)
         self.eps = float(eps)
         self.affine = bool(affine)
+        if not isinstance(update_stats_when_frozen, bool):
+            raise TypeError(f"BatchNorm: update_stats_when_frozen must be True or False, "
+                            f"got {update_stats_when_frozen!r}")
+        self.update_stats_when_frozen = update_stats_when_frozen
 
     def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
         """Per channel: weight, bias, their gradients, running mean and variance; a normalised copy per sample.
@@ -67,6 +91,8 @@ class BatchNorm(BaseLayer):
         return self.output_shape  # type: ignore[return-value]
 
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        if not self.trainable and not self.update_stats_when_frozen:
+            training = False  # frozen: the running statistics normalise and stay as they are (Keras)
         if training and x.size // x.shape[1] < 2:
             raise ShapeError(f"BatchNorm needs more than one value per channel in training, got input {x.shape}")
         y, x_hat, inv_std = self.ops.batch_norm(

@@ -36,6 +36,22 @@ class CompositeLayer(BaseLayer):
         raise NotImplementedError(f"{type(self).__name__} does not list its children")
 
     @property
+    def trainable(self) -> bool:
+        """Whether the optimizer updates this block; setting it sets every layer inside too, as in Keras
+        (freezing a block freezes its BatchNorm, which then keeps its running statistics)."""
+        return bool(self.__dict__.get("_trainable", True))
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self.__dict__["_trainable"] = value
+        try:
+            children = self.children()
+        except (AttributeError, NotImplementedError):  # BaseLayer.__init__, before the children are stored
+            return
+        for _, child in children:
+            child.trainable = value
+
+    @property
     def parallel(self) -> bool:  # type: ignore[override]
         """A composite is worth cutting over threads when one of its children is (a residual of convolutions)."""
         return any(getattr(child, "parallel", False) for _, child in self.children())
