@@ -127,8 +127,9 @@ def set_trainable(network: Any, patterns: tuple[str, ...], trainable: bool) -> l
                               f"got {pattern!r}")
         hits = [index for index, path in enumerate(paths) if fnmatchcase(path, pattern)]
         if not hits:
-            raise ConfigError(f"the pattern {pattern!r} matches no layer; the layers are {paths[:3]}...{paths[-1:]} "
-                              f"(freezing works on layers; a parameter path such as 'layers.0.bias' is not a layer)")
+            listed = ", ".join(paths[:24]) + (f", ... ({len(paths)} in all)" if len(paths) > 24 else "")
+            raise ConfigError(f"the pattern {pattern!r} matches no layer; the layers are {listed} (freezing works "
+                              f"on layers; a parameter path such as 'layers.0.bias' is not a layer)")
         chosen += [index for index in hits if index not in chosen]
     for index in chosen:
         layers[index][1].trainable = trainable

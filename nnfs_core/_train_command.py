@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     say = print if strategy.is_main else _silent  # under mpiexec, rank 0 alone prints and writes
     with config.blame("layers"):
         network.build(x_train.shape[1:])
+    config.apply_to(network)  # freeze patterns and parameter groups, against the built network's paths
     with config.blame("loss"):  # the loss must fit the last layer's output and the targets
         network._check_training_data(x_train[:1], y_train[:1])
     say(f"nnfs train: {config.source}\ndataset {dataset}: {len(x_train)} train, {len(x_test)} test samples"

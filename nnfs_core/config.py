@@ -40,6 +40,7 @@ class TrainConfig:
     epochs: int = 10
     batch_size: int = 32
     accumulate: int = 1
+    freeze: list[str] | None = None
     seed: int | None = 0
     validation_split: float = 0.0
     dtype: str = "float32"
@@ -52,9 +53,35 @@ class TrainConfig:
     text: str = field(default="", repr=False)
     overridden: frozenset[str] = field(default=frozenset(), repr=False)  # keys set on the command line
 
-    def error(self, key: str, message: str) -> ConfigError:
-        """A ``ConfigError`` blaming ``key``: its file and line, or the command-line option that set it."""
+    def error(self, key: str, message: str, written: str | None = None) -> ConfigError:
+        """A ``ConfigError`` blaming ``key``: its file and line, or the command-line option that set it.
+
+        ``written`` is a string value under ``key`` (a pattern): the line is then the one where it is written.
+        """
+        line = None if written is None or key in self.overridden else _line_of_value(self.text, key, written)
+        if line is not None:
+            return ConfigError(f"{self.source}, line {line}: {key}: {message}")
         return ConfigError(f"{_where(self.source, self.text, self.overridden, key, None)}: {message}")
+
+    def apply_to(self, network: Any) -> None:
+        """Freeze the layers ``freeze`` names and check the optimizer's ``param_groups`` against the built
+        ``network``'s paths: a pattern that selects nothing is an error naming the file, line, key, the
+        pattern and the paths that exist."""
+        from nnfs_core._param_groups import unmatched_patterns
+        from nnfs_core._parameters import named_layers
+
+        for pattern in self.freeze or ():
+            try:
+                network.freeze(pattern)
+            except ConfigError:
+                paths = [path for path, _ in named_layers(network)]
+                raise self.error("freeze", f"the pattern {pattern!r} matches no layer; the layers are "
+                                           f"{_listed(paths)}", pattern) from None
+        names = [name for name, _ in network.named_parameters()]
+        groups = getattr(network.optimizer, "param_groups", None) or []
+        for index, pattern in unmatched_patterns(names, groups):
+            raise self.error("optimizer", f"param_groups[{index}] pattern {pattern!r} matches no parameter; the "
+                                          f"parameters are {_listed(names)}", pattern)
 
     @contextlib.contextmanager
     def blame(self, key: str) -> Iterator[None]:
@@ -88,7 +115,7 @@ _REQUIRED = ("dataset", "layers", "loss", "optimizer")
 _TYPES: dict[str, tuple[type, ...]] = {
     "dataset": _COMPONENT, "layers": (list,), "loss": _COMPONENT, "optimizer": _COMPONENT,
     "scheduler": _COMPONENT, "metrics": (list,), "callbacks": (list,), "epochs": (int,), "batch_size": (int,),
-    "accumulate": (int,), "seed": (int,), "validation_split": (float, int), "dtype": (str,),
+    "accumulate": (int,), "freeze": (list,), "seed": (int,), "validation_split": (float, int), "dtype": (str,),
     "ops": (str,), "strategy": _COMPONENT, "input_shape": (list,), "output": (str,),
     "targets": (str,),
 }
@@ -112,8 +139,23 @@ def _line_of(text: str, key: str, index: int | None) -> int | None:
         if index < len(headers):
             return headers[index]
     for number, line in enumerate(lines, 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line) or re.match(rf"\s*\[\s*{re.escape(key)}\s*\]", line):
             return number
+    return None
+
+
+def _listed(paths: list[str], limit: int = 24) -> str:
+    return ", ".join(paths[:limit]) + (f", ... ({len(paths)} in all)" if len(paths) > limit else "")
+
+
+def _line_of_value(text: str, key: str, value: str) -> int | None:
+    """The 1-based line where the string ``value`` is written, first searched from ``key``'s line on."""
+    quoted = re.compile(rf"""["']{re.escape(value)}["']""")
+    lines = text.splitlines()
+    start = (_line_of(text, key, None) or 1) - 1
+    for number in [*range(start, len(lines)), *range(0, start)]:
+        if quoted.search(lines[number]):
+            return number + 1
     return None
 
 
@@ -180,6 +222,10 @@ class _Checker:
             raise self.fail("batch_size", f"must be >= 1, got {data['batch_size']}")
         if data.get("accumulate", 1) < 1:
             raise self.fail("accumulate", f"must be >= 1 (batches per optimizer step), got {data['accumulate']}")
+        for pattern in data.get("freeze") or ():
+            if not isinstance(pattern, str) or not pattern:
+                raise self.fail("freeze", f"must be a list of layer path patterns such as \"layers.0\" or "
+                                          f"\"layers.[0-3]\", got {pattern!r}")
         if not 0 <= data.get("validation_split", 0) < 1:
             raise self.fail("validation_split", f"must be in [0, 1), got {data['validation_split']}")
         if data.get("targets", "labels") not in ("labels", "inputs"):

@@ -301,7 +301,11 @@ class Registry:
         return self.entry(name).load()
 
     def create(self, spec: str | dict[str, Any], /, **config: Any) -> Any:
-        """Instantiate a component from its name and arguments, or from a ``{"name": ..., **args}`` dict."""
+        """Instantiate a component from its name and arguments, or from a ``{"name": ..., **args}`` dict.
+
+        A layer's config may say ``"trainable": False`` (``trainable = false`` in TOML): the layer is created
+        frozen (see ``Network.freeze``); the flag is not passed to the constructor.
+        """
         if isinstance(spec, dict):
             spec = dict(spec)
             if "name" not in spec:
@@ -310,13 +314,22 @@ class Registry:
             config = {**spec, **config}
         else:
             name = spec
+        trainable = True
+        if self.kind == "layers" and "trainable" in config:  # a layer's flag (freezing), not an argument
+            config = dict(config)
+            trainable = config.pop("trainable")
+            if not isinstance(trainable, bool):
+                raise ConfigError(f"layer {name!r}: trainable must be true or false, got {trainable!r}")
         factory = self.get(name)
         try:
-            return factory(**config)
+            component = factory(**config)
         except NNFSError:
             raise
         except (TypeError, ValueError) as error:
             raise ConfigError(f"could not create {self.kind} component {name!r} with {config}: {error}") from error
+        if not trainable:
+            component.trainable = False
+        return component
 
     def resolve(self, spec: Any, *, wrap: Callable[[Any], Any] | None = None) -> Any:
         """Accept an instance (returned as is), a name, a config dict, or a class (instantiated).

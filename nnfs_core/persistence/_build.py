@@ -89,7 +89,8 @@ def rebuild(header: Header, path: str, limits: LoadLimits, stored: int,
                                    f"but header.json declares {list(declared)}")
         if checking:
             tally.add_output(index, output)
-        layer.trainable = header.trainable[index]
+        if getattr(layer, "trainable", True) != header.trainable[index]:  # a block's setter reaches inside it,
+            layer.trainable = header.trainable[index]  # so a frozen child of a trainable block stays frozen
         return output
 
     network.build(shape, guard=build_checked)
