@@ -48,3 +48,10 @@ def test_unet_denoiser_removes_masking_noise():
     noisy = clean * (np.random.default_rng(0).random(clean.shape) >= 0.3)  # the noise the model trained on
     noise_left = float(np.mean((net.predict(noisy) - clean) ** 2))
     assert noise_left < 0.5 * float(np.mean((noisy - clean) ** 2))
+
+
+def test_transfer_learning_beats_training_from_scratch_on_few_labels(tmp_path):
+    accuracy = load_example("transfer_learning").main(verbose=0, directory=str(tmp_path))
+    assert (tmp_path / "digits.nnfs").exists()
+    assert accuracy["head"] >= accuracy["scratch"] + 0.05  # the frozen body's features carry over
+    assert accuracy["fine_tuned"] >= 0.9
