@@ -171,3 +171,17 @@ def test_the_job_helper_fails_a_hanging_job(mpi_run):
     with pytest.raises(AssertionError, match="still running after 5 s"):
         mpi_run(2, sys.executable, "-c", program, timeout=5)
 
+
+
+def test_accumulating_on_2_ranks_equals_one_process_with_a_larger_batch(mpi_run, tmp_path):
+    """`accumulate = 2` with global batches of 12 on 2 ranks: one allreduce and one step per 24 samples, the
+    step one process takes with batch_size = 24 (the ranks' local means over 2 x 6 samples, averaged)."""
+    config = CONFIG.format(epochs=2)
+    (tmp_path / "two.toml").write_text(config.replace("batch_size = 12", "batch_size = 12\naccumulate = 2"))
+    (tmp_path / "one.toml").write_text(config.replace("batch_size = 12", "batch_size = 24"))
+    mpi_run(2, *NNFS, "train", "two.toml", "--output", "two", cwd=tmp_path)
+    mpi_run(None, *NNFS, "train", "one.toml", "--output", "one", cwd=tmp_path)
+    two, one = Network.load(tmp_path / "two" / "model.nnfs"), Network.load(tmp_path / "one" / "model.nnfs")
+    assert two.optimizer.iterations == one.optimizer.iterations == 2 * 432 // 24
+    for key, value in one.state_dict().items():
+        np.testing.assert_allclose(two.state_dict()[key], value, rtol=1e-10, atol=1e-12, err_msg=key)
