@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     with config.blame("output"):
         output.mkdir(parents=True, exist_ok=True)
     callbacks, checkpoints = _with_checkpoints(config.callbacks, output)
-    resume_from = _resume_point(args.resume, checkpoints, say)
+    resume_from = _resume_point(args.resume, checkpoints, say, network, callbacks)
     start = time.perf_counter()
     try:
         history = network.fit(x_train, y_train, epochs=config.epochs, batch_size=config.batch_size,
@@ -114,16 +114,25 @@ def _silent(*_: Any) -> None:
     """``print`` on the processes other than rank 0."""
 
 
-def _resume_point(resume: str | None, checkpoints: Path, say: Any = print) -> str | None:
-    """The checkpoint ``--resume`` names (None without --resume); an error if there is none to resume from."""
-    from nnfs_core.persistence import latest_checkpoint
+def _resume_point(resume: str | None, checkpoints: Path, say: Any, network: Any, callbacks: list[Any]) -> str | None:
+    """The checkpoint ``--resume`` names (None without --resume); an error if there is none to resume from.
+
+    In a directory, only this run's checkpoints count (``checkpoint_to_resume``: its naming, its layers).
+    """
+    from nnfs_core.persistence import checkpoint_to_resume
 
     if resume is None:
         return None
     where = Path(resume) if resume else checkpoints
-    found = str(where) if where.is_file() else latest_checkpoint(where) if where.is_dir() else None
+    found, why = (str(where), "") if where.is_file() else (None, "")
+    if where.is_dir():
+        try:
+            found = checkpoint_to_resume(network, where, callbacks)
+        except FileNotFoundError as error:
+            why = f" ({str(error).split('; ', 1)[1]})" if "; " in str(error) else ""
     if found is None:
-        raise ConfigError(f"--resume: no checkpoint in {where} to resume from; train without --resume first"
+        raise ConfigError(f"--resume: no checkpoint of this run in {where} to resume from{why}; train without "
+                          f"--resume first"
                           + ("" if resume else ", or pass --resume DIR naming the directory of the checkpoints"))
     say(f"resuming from {found}")
     return found

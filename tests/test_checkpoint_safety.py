@@ -16,6 +16,7 @@ import sys
 import time
 import zipfile
 
+import numpy as np
 import pytest
 
 from nnfs_core import Network
@@ -121,3 +122,30 @@ def test_a_killed_save_leaves_a_temporary_file_named_by_its_process(tmp_path):
     assert child.returncode != 0
     (left,) = os.listdir(tmp_path)
     assert left.startswith(f".model.nnfs.{int(child.stdout)}-") and left.endswith(".tmp")
+
+
+def _fit(data, filepath, epochs, resume_from=None, output_size=10, callbacks=True):
+    net = Network(["flatten", {"name": "dense", "output_size": output_size}], optimizer="sgd",
+                  loss="cross_entropy", seed=0)
+    checkpoint = [ModelCheckpoint(str(filepath))] if callbacks else []
+    net.fit(*data, epochs=epochs, batch_size=32, verbose=0, callbacks=checkpoint, resume_from=resume_from)
+    return net
+
+
+def test_resuming_from_a_shared_directory_takes_this_runs_naming(tmp_path, data):
+    """Two runs of the same model write into one directory; the one behind resumes from its own files."""
+    _fit(data, tmp_path / "b-{epoch}.nnfs", epochs=3)  # the other run is further on
+    _fit(data, tmp_path / "a-{epoch}.nnfs", epochs=1)
+    resumed = _fit(data, tmp_path / "a-{epoch}.nnfs", epochs=2, resume_from=tmp_path)
+    uninterrupted = _fit(data, tmp_path / "c-{epoch}.nnfs", epochs=2)
+    assert resumed.history.epoch == [0, 1]  # from a-1, not b-3 (which would have trained nothing)
+    assert all(np.array_equal(resumed.state_dict()[k], v) for k, v in uninterrupted.state_dict().items())
+
+
+def test_resuming_from_a_directory_passes_over_another_models_checkpoints(tmp_path, data):
+    _fit(data, tmp_path / "wide-{epoch}.nnfs", epochs=3, output_size=12)  # another model, further on
+    _fit(data, tmp_path / "e-{epoch}.nnfs", epochs=1)
+    resumed = _fit(data, None, epochs=2, resume_from=tmp_path, callbacks=False)  # no naming to go by
+    assert resumed.history.epoch == [0, 1]
+    with pytest.raises(FileNotFoundError, match="no complete checkpoint of this run; passed over 4 of another model"):
+        _fit(data, None, epochs=2, resume_from=tmp_path, output_size=11, callbacks=False)

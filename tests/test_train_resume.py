@@ -82,3 +82,21 @@ def test_resume_with_nothing_to_resume_says_so(tmp_path, capsys):
     assert train(tmp_path, "--epochs", "1", "--resume") == 2
     err = capsys.readouterr().err
     assert "--resume" in err and "no checkpoint" in err and str(tmp_path / "checkpoints") in err
+
+
+def test_resume_passes_over_another_models_checkpoint_in_the_run_directory(tmp_path, capsys):
+    """Another model's checkpoint, further on and named as this run's, is not what --resume takes."""
+    import shutil
+
+    from nnfs_core.callbacks.model_checkpoint import ModelCheckpoint
+    from nnfs_core.datasets import load
+
+    assert train(tmp_path / "run", "--epochs", "1") == 0
+    (x, y), _ = load("digits")
+    other = Network(["flatten", {"name": "dense", "output_size": 10}], optimizer="sgd", loss="cross_entropy", seed=0)
+    other.fit(x[:64], y[:64], epochs=5, verbose=0,
+              callbacks=[ModelCheckpoint(str(tmp_path / "other" / "epoch-{epoch:04d}.nnfs"))])
+    shutil.copy(tmp_path / "other" / "epoch-0005.nnfs", tmp_path / "run" / "checkpoints")
+    capsys.readouterr()
+    assert train(tmp_path / "run", "--epochs", "2", "--resume") == 0
+    assert f"resuming from {tmp_path / 'run' / 'checkpoints' / 'epoch-0001.nnfs'}" in capsys.readouterr().out

@@ -91,7 +91,7 @@ class ModelCheckpoint(BaseCallback):
         if not isinstance(saved, list) or not all(isinstance(path, str) for path in saved):
             raise ValueError(f"ModelCheckpoint: the saved files must be a list of paths, got {str(saved)[:80]}")
         self.best = None if best is None else float(best)
-        self.saved = [path for path in map(self._here, saved) if self._owns(path)]
+        self.saved = [path for path in map(self._here, saved) if self.owns(path)]
         self._restored = True
 
     def _here(self, path: str) -> str:
@@ -99,9 +99,14 @@ class ModelCheckpoint(BaseCallback):
         directory = os.path.dirname(self.filepath)
         return path if "{" in directory else os.path.join(directory, os.path.basename(path))
 
-    def _owns(self, path: str) -> bool:
+    def owns(self, path: str) -> bool:
         """Whether ``path`` is one this callback's ``filepath`` can format to (its directory, its naming)."""
         return _scheme(self.filepath).fullmatch(os.path.abspath(path)) is not None
+
+    def writes_into(self, directory: str) -> bool:
+        """Whether every file of this callback goes into ``directory`` (its directory has no placeholder)."""
+        own = os.path.dirname(self.filepath)
+        return "{" not in own and os.path.abspath(own or ".") == os.path.abspath(directory)
 
     # -- checks before training ------------------------------------------------------------------------------
     def check_filepath(self, log_keys: Collection[str]) -> None:
@@ -196,7 +201,7 @@ class ModelCheckpoint(BaseCallback):
         self.saved = saved[len(stale):]
         save_checkpoint(network, path, epoch=epoch, batch=batch, include_optimizer=self.include_optimizer)
         for old in stale:
-            if self._owns(old) and os.path.isfile(old):
+            if self.owns(old) and os.path.isfile(old):
                 with contextlib.suppress(OSError):
                     os.remove(old)
         if self.verbose:

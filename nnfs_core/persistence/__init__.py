@@ -14,7 +14,7 @@ with a file raises ``ModelFormatError`` (a missing pack raises its subclass
 """
 
 from nnfs_core.persistence._atomic import atomic_write
-from nnfs_core.persistence._checkpoint import latest_checkpoint, resume, save_checkpoint
+from nnfs_core.persistence._checkpoint import checkpoint_to_resume, latest_checkpoint, resume, save_checkpoint
 from nnfs_core.persistence._errors import (
     LoadBudgetWarning,
     MissingComponentError,
@@ -45,4 +45,5 @@ __all__ = [
     "save_checkpoint",
     "resume",
     "latest_checkpoint",
+    "checkpoint_to_resume",
 ]

@@ -10,6 +10,7 @@ model file. ``resume`` puts all of it back, so the resumed run is bit-identical 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from nnfs_core.persistence._model import (
 from nnfs_core.persistence._state import Array, apply_owned, check_layer_arrays, check_states
 from nnfs_core.persistence._tree import decode, encode
 
-__all__ = ["save_checkpoint", "resume", "restore_history", "latest_checkpoint"]
+__all__ = ["save_checkpoint", "resume", "restore_history", "latest_checkpoint", "checkpoint_to_resume"]
 
 
 def _callback_key(callback: Any, taken: set[str]) -> str:
@@ -146,10 +147,7 @@ def resume(network: Any, path: PathLike, callbacks: list[Any], metric_names: lis
     from nnfs_core.callbacks.history import History
 
     if os.path.isdir(path):
-        found = latest_checkpoint(path)
-        if found is None:
-            raise FileNotFoundError(f"resume_from={os.fspath(path)!r}: the directory holds no complete checkpoint")
-        path = found
+        path = checkpoint_to_resume(network, path, callbacks, limits=limits)
     with reading(path):
         with Container(path, limits) as container:
             header = open_checked(container)
@@ -201,11 +199,50 @@ def _callback_states(network: Any, header: Header, arrays: dict[str, Array], cal
             for key, encoded in training["callbacks"].items() if key in stateful]
 
 
-def latest_checkpoint(location: PathLike, pattern: str = "*", *, limits: LoadLimits = DEFAULT_LIMITS) -> str | None:
+def checkpoint_to_resume(network: Any, directory: PathLike, callbacks: list[Any], *,
+                         limits: LoadLimits = DEFAULT_LIMITS) -> str:
+    """The checkpoint of this run in ``directory`` furthest into training, for ``fit(resume_from=directory)``.
+
+    Another run's checkpoints may share the directory: when a ``ModelCheckpoint`` of this fit writes into
+    it, only files its naming scheme makes are candidates, and a candidate must hold this network's layers
+    and weight shapes. ``FileNotFoundError`` when there is none, saying how many were passed over and why.
+    """
+    from nnfs_core.callbacks.model_checkpoint import ModelCheckpoint
+
+    writers = [callback for callback in callbacks
+               if isinstance(callback, ModelCheckpoint) and callback.writes_into(os.fspath(directory))]
+    passed_over = {"another naming": 0, "another model": 0}
+
+    def of_this_run(candidate: str, header: Header, arrays: dict[str, Array]) -> bool:
+        if writers and not any(writer.owns(candidate) for writer in writers):
+            passed_over["another naming"] += 1
+            return False
+        try:
+            check_same_architecture(network, header)
+            if network.built:
+                check_layer_arrays(network, header, arrays)
+        except NNFSError:
+            passed_over["another model"] += 1
+            return False
+        return True
+
+    found = latest_checkpoint(directory, limits=limits, accept=of_this_run)
+    if found is None:
+        why = [f"{count} of {reason}" for reason, count in passed_over.items() if count]
+        writer = f" ({', '.join(repr(w.filepath) for w in writers)})" if writers else ""
+        raise FileNotFoundError(
+            f"resume_from={os.fspath(directory)!r}: the directory holds no complete checkpoint of this run"
+            + (f"; passed over {' and '.join(why)} (this run's naming{writer} and layers)" if why else ""))
+    return found
+
+
+def latest_checkpoint(location: PathLike, pattern: str = "*", *, limits: LoadLimits = DEFAULT_LIMITS,
+                      accept: Callable[[str, Header, dict[str, Array]], bool] | None = None) -> str | None:
     """The checkpoint in directory ``location`` (files matching ``pattern``) furthest into training.
 
     Every candidate is read completely (each array's CRC is checked), so a file damaged by a crash is
-    skipped; temporary files of interrupted saves (``.<name>.*.tmp``) are never candidates.
+    skipped; temporary files of interrupted saves (``.<name>.*.tmp``) are never candidates. ``accept``,
+    if given, is asked about each intact checkpoint (its path, header and arrays) and may pass it over.
     """
     best: tuple[tuple[int, int, float], str] | None = None
     for candidate in Path(location).glob(pattern):
@@ -214,10 +251,10 @@ def latest_checkpoint(location: PathLike, pattern: str = "*", *, limits: LoadLim
         try:
             with Container(candidate, limits) as container:
                 header = open_checked(container)
-                read_arrays(container, header)
+                arrays = read_arrays(container, header)
         except (NNFSError, OSError):
             continue
-        if header.training is None:
+        if header.training is None or (accept is not None and not accept(str(candidate), header, arrays)):
             continue
         rank = (header.training["epoch"], header.training["batch"], candidate.stat().st_mtime)
         if best is None or rank > best[0]:
