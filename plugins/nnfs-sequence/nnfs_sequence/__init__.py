@@ -19,7 +19,7 @@ from nnfs_sequence.masked_mean_pooling import MaskedMeanPooling
 from nnfs_sequence.multi_head_attention import MultiHeadAttention
 from nnfs_sequence.positional_embedding import PositionalEmbedding
 from nnfs_sequence.rnn import RNN
-from nnfs_sequence.sinusoidal_positional_encoding import SinusoidalPositionalEncoding
+from nnfs_sequence.sinusoidal_positional_encoding import SinusoidalPositionalEncoding, sinusoids
 from nnfs_sequence.text_sample import TextSample
 from nnfs_sequence.time_distributed import TimeDistributed
 from nnfs_sequence.transformer_decoder_layer import TransformerDecoderLayer
@@ -42,4 +42,5 @@ __all__ = [
     "TransformerDecoderLayer",
     "TransformerEncoderLayer",
     "TextSample",
+    "sinusoids",
 ]
