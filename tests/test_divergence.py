@@ -117,3 +117,21 @@ def test_optimizers_refuse_non_finite_learning_rates(plain_sgd, rate):
     with pytest.raises((ValueError, TypeError), match="learning_rate"):
         plain_sgd(learning_rate=rate)
     assert issubclass(ConfigError, ValueError)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_all_finite_finds_every_nan_and_infinity_and_passes_huge_finite_values(dtype):
+    from nnfs_core._finite_step import all_finite
+
+    huge = np.finfo(dtype).max / 2  # its square overflows: the element-wise check must settle it
+    arrays = [np.full((3, 5), huge, dtype), np.arange(7, dtype=dtype), np.zeros((0, 4), dtype)]
+    assert all_finite(arrays)
+    assert all_finite([np.arange(6).reshape(2, 3)])  # integer state is always finite
+    for bad in (np.nan, np.inf, -np.inf):
+        for index in range(3):
+            broken = [array.copy() for array in arrays[:2]]
+            broken[index % 2].reshape(-1)[index] = bad
+            assert not all_finite(broken), (bad, index)
+    strided = np.full((4, 6), 1.0, dtype)[:, ::2]
+    strided[1, 1] = np.nan
+    assert not all_finite([strided])

@@ -15,6 +15,7 @@ whichever thread or call allocates next. No reference counts are read.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import weakref
@@ -49,7 +50,7 @@ def empty(shape: tuple[int, ...], dtype: Any) -> Array:
     """An uninitialised C-contiguous array of ``shape`` and ``dtype``, on reused memory when it is large."""
     global _kept
     dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes < _MIN_BYTES or dtype.kind not in "biuf":
         return np.empty(shape, dtype)
     with _lock:
