@@ -72,7 +72,7 @@ class AdaptiveAvgPool2D(BaseLayer):
 
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, None]:
         check_batch(type(self).__name__, x.shape, self.input_shape, "(C, H, W)")
-        return apply(x, self._rows, self._columns), None
+        return apply(self.ops, x, self._rows, self._columns), None
 
     def backward_pass(self, grad: Array, cache: None) -> Array:
-        return adjoint(grad, self._rows, self._columns)
+        return adjoint(self.ops, grad, self._rows, self._columns)

@@ -130,12 +130,12 @@ class UpSampling2D(BaseLayer):
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, None]:
         check_batch(type(self).__name__, x.shape, self.input_shape, "(C, H, W)")
         if self.mode == "bilinear":
-            return apply(x, *self._matrices), None
+            return apply(self.ops, x, *self._matrices), None
         return x.take(self._index[0], axis=2).take(self._index[1], axis=3), None
 
     def backward_pass(self, grad: Array, cache: None) -> Array:
         if self.mode == "bilinear":
-            return adjoint(grad, *self._matrices)
+            return adjoint(self.ops, grad, *self._matrices)
         grad = np.asarray(grad, dtype=self.dtype)
         rows = _sum_back(grad, self._index[0], built_shape(self)[1], axis=2)
         return _sum_back(rows, self._index[1], built_shape(self)[2], axis=3)
