@@ -1,9 +1,10 @@
 """What RNN, LSTM and GRU share: PyTorch's parameters, layers and directions, dropout, and the passes.
 
-A subclass says how many gate blocks its weights have (``gates``) and implements one direction of one
-layer over a whole sequence: ``_run`` (the recurrence, given the input projection of every step) and
-``_run_backward`` (back through time). Everything else - the input projection of all steps in one
-product, the weight gradients in one product each, stacking layers and directions - is here.
+A subclass says how many gate blocks its weights have (``gates``) and states it carries (``state_count``)
+and implements one direction of one layer over a whole sequence: ``_recur`` (the recurrence, given the
+input projection of every step and the initial states) and ``_recur_backward`` (back through time, to
+the initial states too). Everything else - the input projection of all steps in one product, the weight
+gradients in one product each, stacking layers and directions, torch's (K, N, H) states - is here.
 
 Internally sequences are time-major, (L, N, features), so that each step's slice is contiguous.
 """
@@ -18,8 +19,9 @@ import numpy as np
 from nnfs_core.errors import ShapeError
 from nnfs_core.protocols import Array, BaseLayer
 from nnfs_core.validation import check_flag, check_int, check_number
+from nnfs_sequence._states import States, check_states, pack, slot
 
-__all__ = ["RecurrentBase"]
+__all__ = ["RecurrentBase", "States"]
 
 
 class _Names(NamedTuple):
@@ -34,8 +36,9 @@ class _Names(NamedTuple):
 class _LayerCache(NamedTuple):
     inputs: Array            # (L, N, F) what this layer read
     outputs: Array           # (L, N, D H) its hidden states, both directions side by side
-    directions: list[Any]    # what each direction's _run kept
+    directions: list[Any]    # what each direction's _recur kept
     mask: Array | None       # the dropout mask applied to ``outputs`` before the next layer (scaled)
+    initial: list[States | None]  # each direction's initial states (None: zeros)
 
 
 class RecurrentBase(BaseLayer):
@@ -62,6 +65,8 @@ class RecurrentBase(BaseLayer):
 
     #: How many H-row blocks the weights stack (LSTM 4, GRU 3, RNN 1).
     gates: ClassVar[int] = 1
+    #: How many states the recurrence carries: h (1), or the LSTM's h and c (2).
+    state_count: ClassVar[int] = 1
     example_args: ClassVar[dict[str, Any]] = {"hidden_size": 3}
     example_input_shape: ClassVar[tuple[int, ...]] = (4, 3)
 
@@ -133,14 +138,21 @@ class RecurrentBase(BaseLayer):
             return None
         return self.params[names.bias_ih] + self.params[names.bias_hh]
 
-    def _run(self, gates: Array, names: _Names, reverse: bool, out: Array) -> Any:
+    def _recur(self, gates: Array, names: _Names, reverse: bool, out: Array, initial: States | None) -> Any:
         """One direction's recurrence: ``gates`` (L, N, G H) holds each step's input projection (this call
-        owns it and may overwrite it); write h_t into ``out[t]`` (L, N, H); return what backward needs."""
+        owns it and may overwrite it); ``initial`` this direction's initial states, each (N, H), or None for
+        zeros; write h_t into ``out[t]`` (L, N, H); return what backward needs."""
         raise NotImplementedError
 
-    def _run_backward(self, grad: Array, cache: Any, names: _Names, reverse: bool, out: Array) -> tuple[Array, Array]:
-        """Back through time from d loss / d h_t for every t (``grad``, (L, N, H)): the gradients of the input
-        projection and of the hidden projection (h_{t-1} W_hh^T) of every step, each (L, N, G H)."""
+    def _final_cells(self, cache: Any, reverse: bool) -> States:
+        """The final states other than h (the LSTM's c_n), each (N, H), from what `_recur` returned."""
+        return ()
+
+    def _recur_backward(self, grad: Array, cache: Any, names: _Names, reverse: bool, out: Array,
+                        grad_cells: States | None) -> tuple[Array, Array, States]:
+        """Back through time from d loss / d h_t for every t (``grad``, (L, N, H)) and of the final states other
+        than h (``grad_cells``, or None): the gradients of the input projection and of the hidden projection
+        (h_{t-1} W_hh^T) of every step, each (L, N, G H), and of this direction's initial states."""
         raise NotImplementedError
 
     # -- the passes -----------------------------------------------------------------------------------------
@@ -152,13 +164,46 @@ class RecurrentBase(BaseLayer):
         return x
 
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
+        return self._forward(self._check_input(x), None, training)
+
+    def backward_pass(self, grad: Array, cache: Any) -> Any:
+        return self._backward(grad, cache, None, want_initial=False)[0]
+
+    def run(self, x: Array, initial_state: Any = None, *, training: bool = False) -> tuple[Array, Any, Any]:
+        """torch's ``forward(input, hx)``: ``(y, final_state, cache)``; hand the cache to `run_backward`.
+
+        ``initial_state``: h_0 (K, N, H) for `rnn` and `gru`, the pair (h_0, c_0) for `lstm`, with
+        K = num_layers * D in torch's order (layer by layer, the forward direction before the reverse one);
+        None starts from zeros. ``final_state`` has the same form: h_n (and c_n), the state after each
+        direction's last step. ``y`` is what the layer returns in a list (``return_sequences``)."""
         x = self._check_input(x)
+        initial = self._check_states("initial_state", initial_state, x.shape[0])
+        y, caches = self._forward(x, initial, training)
+        return y, pack(self._final_states(caches), self.state_count), caches
+
+    def run_backward(self, grad: Array, cache: Any, grad_final_state: Any = None) -> tuple[Array | None, Any]:
+        """``(d loss / d x, d loss / d initial_state)`` from d loss / d y and, optionally, d loss / d final_state
+        (the form `run` returned it in; None, or None for one of the LSTM's pair, counts as zero). Fills every
+        parameter's gradient. The initial state's gradient has `run`'s form, and is there (at zero) when
+        `run` started from zeros."""
+        caches: list[_LayerCache] = cache
+        grad_final = self._check_states("grad_final_state", grad_final_state, caches[0].inputs.shape[1],
+                                        allow_none=True)
+        grad_x, grad_initial = self._backward(grad, caches, grad_final, want_initial=True)
+        return grad_x, pack(grad_initial, self.state_count)
+
+    def _check_states(self, what: str, states: Any, n: int, *, allow_none: bool = False) -> list[Array | None] | None:
+        shape = (self.num_layers * len(self._suffixes), n, self.hidden_size)
+        return check_states(type(self).__name__, what, states, self.state_count, shape, self.dtype,
+                            allow_none=allow_none)
+
+    def _forward(self, x: Array, initial: list[Array | None] | None, training: bool) -> tuple[Array, Any]:
         hidden = self.hidden_size
         inputs = np.ascontiguousarray(x.transpose(1, 0, 2))
         caches: list[_LayerCache] = []
         for layer in range(self.num_layers):
             outputs = np.empty((*inputs.shape[:2], len(self._suffixes) * hidden), dtype=self.dtype)
-            kept = []
+            kept, starts = [], []
             for direction, suffix in enumerate(self._suffixes):
                 names = self._names(layer, suffix)
                 gates = self.ops.matmul(inputs.reshape(-1, inputs.shape[2]), self.params[names.weight_ih].T)
@@ -167,12 +212,14 @@ class RecurrentBase(BaseLayer):
                     gates += bias
                 gates = gates.reshape(*inputs.shape[:2], -1)
                 part = outputs[..., direction * hidden:(direction + 1) * hidden]
-                kept.append(self._run(gates, names, direction == 1, part))
+                start = slot(initial, layer * len(self._suffixes) + direction, self.dtype)
+                starts.append(start)
+                kept.append(self._recur(gates, names, direction == 1, part, start))
             mask = None
             if training and self.dropout > 0 and layer < self.num_layers - 1:
                 keep = self._rng.random(outputs.shape, dtype=self.dtype) >= self.dropout
                 mask = keep.astype(self.dtype) / self.dtype.type(1.0 - self.dropout)
-            caches.append(_LayerCache(inputs, outputs, kept, mask))
+            caches.append(_LayerCache(inputs, outputs, kept, mask, starts))
             inputs = outputs if mask is None else outputs * mask
         last = caches[-1].outputs
         if self.return_sequences:
@@ -182,10 +229,23 @@ class RecurrentBase(BaseLayer):
             y[:, hidden:] = last[0, :, hidden:]
         return y, caches
 
+    def _final_states(self, caches: list[_LayerCache]) -> list[Array]:
+        """h_n (and c_n), each (K, N, H): every direction's state after its last step."""
+        hidden = self.hidden_size
+        finals: list[list[Array]] = [[] for _ in range(self.state_count)]
+        for cache in caches:
+            for direction, kept in enumerate(cache.directions):
+                reverse = direction == 1
+                finals[0].append(cache.outputs[0 if reverse else -1, :, direction * hidden:(direction + 1) * hidden])
+                for k, cell in enumerate(self._final_cells(kept, reverse), start=1):
+                    finals[k].append(cell)
+        return [np.stack(states) for states in finals]
+
     def _output_grad(self, grad: Array, last: Array) -> Array:
-        """d loss / d (last layer's hidden states), time-major, from the gradient of the layer's output."""
+        """d loss / d (last layer's hidden states), time-major, from the gradient of the layer's output (a new
+        array: backward adds the final state's gradient into it)."""
         if self.return_sequences:
-            return np.ascontiguousarray(grad.transpose(1, 0, 2))
+            return np.array(grad.transpose(1, 0, 2), dtype=self.dtype, order="C")
         full = np.zeros_like(last)
         hidden = self.hidden_size
         full[-1, :, :hidden] = grad[:, :hidden]
@@ -193,33 +253,52 @@ class RecurrentBase(BaseLayer):
             full[0, :, hidden:] = grad[:, hidden:]
         return full
 
-    def backward_pass(self, grad: Array, cache: Any) -> Any:
-        caches: list[_LayerCache] = cache
+    def _backward(self, grad: Array, caches: list[_LayerCache], grad_final: list[Array | None] | None,
+                  want_initial: bool) -> tuple[Array | None, list[Array]]:
         hidden = self.hidden_size
+        directions = len(self._suffixes)
+        grad_initial: list[list[Array]] = [[] for _ in range(self.state_count)]
         grad_outputs = self._output_grad(grad, caches[-1].outputs)
+        grad_x_out: Array | None = None
         for layer in reversed(range(self.num_layers)):
-            inputs, outputs, kept, _ = caches[layer]
+            inputs, outputs, kept, _, starts = caches[layer]
             needed = layer > 0 or not self.skip_input_grad
             grad_inputs: Array | None = None
+            per_direction: list[States] = []
             for direction, suffix in enumerate(self._suffixes):
                 names = self._names(layer, suffix)
+                reverse = direction == 1
                 window = slice(direction * hidden, (direction + 1) * hidden)
-                grad_x, grad_h = self._run_backward(grad_outputs[..., window], kept[direction], names,
-                                                    direction == 1, outputs[..., window])
-                self._weight_grads(names, inputs, outputs[..., window], grad_x, grad_h, direction == 1)
+                row = layer * directions + direction
+                if grad_final is not None and grad_final[0] is not None:
+                    grad_outputs[0 if reverse else -1, :, window] += grad_final[0][row]
+                grad_cells = None if grad_final is None else slot(grad_final[1:], row, self.dtype)
+                grad_x, grad_h, grad_start = self._recur_backward(grad_outputs[..., window], kept[direction], names,
+                                                                  reverse, outputs[..., window], grad_cells)
+                per_direction.append(grad_start)
+                start = starts[direction]
+                self._weight_grads(names, inputs, outputs[..., window], grad_x, grad_h, reverse,
+                                   None if start is None else start[0])
                 if needed:
                     part = self.ops.matmul(grad_x.reshape(-1, grad_x.shape[2]), self.params[names.weight_ih])
                     grad_inputs = part if grad_inputs is None else grad_inputs + part
+            for k in range(self.state_count):
+                grad_initial[k][:0] = [states[k] for states in per_direction]
             if grad_inputs is None:
-                return None
+                break
             grad_outputs = grad_inputs.reshape(inputs.shape)
             if layer > 0 and caches[layer - 1].mask is not None:
                 grad_outputs = grad_outputs * caches[layer - 1].mask
-        return np.ascontiguousarray(grad_outputs.transpose(1, 0, 2))
+            if layer == 0:
+                grad_x_out = np.ascontiguousarray(grad_outputs.transpose(1, 0, 2))
+        if not want_initial:
+            return grad_x_out, []
+        return grad_x_out, [np.stack(states) for states in grad_initial]
 
     def _weight_grads(self, names: _Names, inputs: Array, outputs: Array, grad_x: Array, grad_h: Array,
-                      reverse: bool) -> None:
-        """Each weight's gradient in one product over all steps: h_{t-1} is the step before in the run's order."""
+                      reverse: bool, start: Array | None) -> None:
+        """Each weight's gradient in one product over all steps: h_{t-1} is the step before in the run's order,
+        and the initial state ``start`` (N, H) before the first (nothing when it is zero)."""
         rows = grad_x.shape[2]
         self.ops.matmul(grad_x.reshape(-1, rows).T, inputs.reshape(-1, inputs.shape[2]),
                         out=self.grads[names.weight_ih])
@@ -229,6 +308,8 @@ class RecurrentBase(BaseLayer):
         else:
             later, earlier = (grad_h[:-1], outputs[1:]) if reverse else (grad_h[1:], outputs[:-1])
             self.ops.matmul(later.reshape(-1, rows).T, earlier.reshape(-1, earlier.shape[2]), out=grad_hh)
+        if start is not None:
+            grad_hh += self.ops.matmul(grad_h[-1 if reverse else 0].T, start)
         if self.use_bias:
             grad_x.reshape(-1, rows).sum(axis=0, out=self.grads[names.bias_ih])
             grad_h.reshape(-1, rows).sum(axis=0, out=self.grads[names.bias_hh])

@@ -9,6 +9,7 @@ import numpy as np
 from nnfs_core.protocols import Array
 from nnfs_sequence._kernels import sigmoid_, tanh_
 from nnfs_sequence._recurrent import RecurrentBase, _Names
+from nnfs_sequence._states import States
 
 __all__ = ["GRU"]
 
@@ -27,7 +28,8 @@ class GRU(RecurrentBase):
 
     Shapes: x (N, L, F) -> (N, L, D H) with ``return_sequences``, else (N, D H); ``weight_ih_l{k}``
     (3 H, F or D H), ``weight_hh_l{k}`` (3 H, H), ``bias_ih_l{k}``, ``bias_hh_l{k}`` (3 H,), ``_reverse``
-    for the reverse direction, as PyTorch. The initial state is zero.
+    for the reverse direction, as PyTorch. The initial state is zero in a layer list; `run` takes h_0 (and
+    returns h_n) as torch's ``forward(input, h_0)``.
 
     Parameters
     ----------
@@ -56,14 +58,14 @@ class GRU(RecurrentBase):
         bias[:2 * self.hidden_size] += self.params[names.bias_hh][:2 * self.hidden_size]
         return bias
 
-    def _run(self, gates: Array, names: _Names, reverse: bool, out: Array) -> Any:
+    def _recur(self, gates: Array, names: _Names, reverse: bool, out: Array, initial: States | None) -> Any:
         steps, n, _ = gates.shape
         hidden = self.hidden_size
         weight_hh_t = self.params[names.weight_hh].T
         bias_hn = self.params[names.bias_hh][2 * hidden:] if self.use_bias else None
         hidden_n = np.empty((steps, n, hidden), dtype=self.dtype)  # h_{t-1} W_hn^T + b_hn, kept for backward
         scratch = np.zeros((n, 3 * hidden), dtype=self.dtype)
-        h_prev: Array | None = None
+        h_prev = None if initial is None else initial[0]
         for t in self._steps(steps, reverse):
             step = gates[t]
             if h_prev is not None:
@@ -87,10 +89,11 @@ class GRU(RecurrentBase):
                 out[t] *= z
                 out[t] += cand
             h_prev = out[t]
-        return gates, hidden_n
+        return gates, hidden_n, None if initial is None else initial[0]
 
-    def _run_backward(self, grad: Array, cache: Any, names: _Names, reverse: bool, out: Array) -> tuple[Array, Array]:
-        gates, hidden_n = cache
+    def _recur_backward(self, grad: Array, cache: Any, names: _Names, reverse: bool, out: Array,
+                        grad_cells: States | None) -> tuple[Array, Array, States]:
+        gates, hidden_n, h_start = cache
         steps, n, _ = gates.shape
         hidden = self.hidden_size
         weight_hh = self.params[names.weight_hh]
@@ -98,11 +101,11 @@ class GRU(RecurrentBase):
         grad_hidden = np.empty_like(gates)
         grad_h = np.zeros((n, hidden), dtype=self.dtype)
         tmp, tmp2 = np.empty_like(grad_h), np.empty_like(grad_h)
-        zero = np.zeros_like(grad_h)
+        start = np.zeros_like(grad_h) if h_start is None else h_start
         order = self._steps(steps, reverse)
         for position in range(steps - 1, -1, -1):
             t = order[position]
-            h_prev = out[order[position - 1]] if position > 0 else zero
+            h_prev = out[order[position - 1]] if position > 0 else start
             r, z, cand = (gates[t, :, k * hidden:(k + 1) * hidden] for k in range(3))
             d_xr, d_xz, d_xn = (grad_x[t, :, k * hidden:(k + 1) * hidden] for k in range(3))
             d_hr, d_hz, d_hn = (grad_hidden[t, :, k * hidden:(k + 1) * hidden] for k in range(3))
@@ -130,5 +133,5 @@ class GRU(RecurrentBase):
             # dh_{t-1} = dh z + d hidden_pre W_hh
             grad_h *= z
             self.ops.matmul(grad_hidden[t], weight_hh, out=tmp)
-            grad_h += tmp
-        return grad_x, grad_hidden
+            grad_h += tmp  # at the first step: the initial state's gradient
+        return grad_x, grad_hidden, (grad_h,)

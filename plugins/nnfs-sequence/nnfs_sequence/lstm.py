@@ -9,6 +9,7 @@ import numpy as np
 from nnfs_core.protocols import Array
 from nnfs_sequence._kernels import sigmoid_, tanh_
 from nnfs_sequence._recurrent import RecurrentBase, _Names
+from nnfs_sequence._states import States
 
 __all__ = ["LSTM"]
 
@@ -26,7 +27,8 @@ class LSTM(RecurrentBase):
     Shapes: x (N, L, F) -> (N, L, D H) with ``return_sequences`` (the default), else (N, D H);
     ``weight_ih_l{k}`` (4 H, F for k = 0, else D H), ``weight_hh_l{k}`` (4 H, H), ``bias_ih_l{k}`` and
     ``bias_hh_l{k}`` (4 H,), with the suffix ``_reverse`` for the reverse direction: PyTorch's names and
-    shapes, so a ``state_dict`` moves across by name. The initial states h_0 and c_0 are zero.
+    shapes, so a ``state_dict`` moves across by name. The initial states h_0 and c_0 are zero in a layer
+    list; `run` takes them (and returns h_n, c_n) as torch's ``forward(input, (h_0, c_0))``.
 
     The input projection of every step is one matrix product, so only h_{t-1} W_hh^T is computed step by
     step; back through time, the per-step work writes into arrays allocated once per call, and the
@@ -50,16 +52,17 @@ class LSTM(RecurrentBase):
     """
 
     gates: ClassVar[int] = 4
+    state_count: ClassVar[int] = 2
 
-    def _run(self, gates: Array, names: _Names, reverse: bool, out: Array) -> Any:
+    def _recur(self, gates: Array, names: _Names, reverse: bool, out: Array, initial: States | None) -> Any:
         steps, n, _ = gates.shape
         hidden = self.hidden_size
         weight_hh_t = self.params[names.weight_hh].T
         cells = np.empty((steps, n, hidden), dtype=self.dtype)
         tanh_cells = np.empty_like(cells)
         scratch = np.empty((n, 4 * hidden), dtype=self.dtype)
-        h_prev: Array | None = None
-        c_prev: Array | None = None
+        h_prev: Array | None = None if initial is None else initial[0]
+        c_prev: Array | None = None if initial is None else initial[1]
         for t in self._steps(steps, reverse):
             step = gates[t]
             if h_prev is not None:
@@ -77,16 +80,21 @@ class LSTM(RecurrentBase):
             np.tanh(cell, out=tanh_cells[t])
             np.multiply(o, tanh_cells[t], out=out[t])
             h_prev, c_prev = out[t], cell
-        return gates, cells, tanh_cells
+        return gates, cells, tanh_cells, None if initial is None else initial[1]
 
-    def _run_backward(self, grad: Array, cache: Any, names: _Names, reverse: bool, out: Array) -> tuple[Array, Array]:
-        gates, cells, tanh_cells = cache
+    def _final_cells(self, cache: Any, reverse: bool) -> States:
+        cells = cache[1]
+        return (cells[0] if reverse else cells[-1],)
+
+    def _recur_backward(self, grad: Array, cache: Any, names: _Names, reverse: bool, out: Array,
+                        grad_cells: States | None) -> tuple[Array, Array, States]:
+        gates, cells, tanh_cells, c_start = cache
         steps, n, _ = gates.shape
         hidden = self.hidden_size
         weight_hh = self.params[names.weight_hh]
         grad_gates = np.empty_like(gates)
         grad_h = np.zeros((n, hidden), dtype=self.dtype)
-        grad_c = np.zeros_like(grad_h)
+        grad_c = np.zeros_like(grad_h) if grad_cells is None else np.array(grad_cells[0], dtype=self.dtype)
         tmp = np.empty_like(grad_h)
         order = self._steps(steps, reverse)
         for position in range(steps - 1, -1, -1):
@@ -115,14 +123,15 @@ class LSTM(RecurrentBase):
             tmp *= i
             np.multiply(grad_c, tmp, out=d_g)
             # d f_pre = dc c_{t-1} f (1 - f); dc_{t-1} = dc f
-            if position > 0:
+            c_before = cells[order[position - 1]] if position > 0 else c_start
+            if c_before is not None:
                 np.subtract(1, f, out=tmp)
                 tmp *= f
-                tmp *= cells[order[position - 1]]
+                tmp *= c_before
                 np.multiply(grad_c, tmp, out=d_f)
             else:
                 d_f.fill(0)
             grad_c *= f
-            # dh_{t-1} = d gates_pre W_hh
+            # dh_{t-1} = d gates_pre W_hh (at the first step: the initial state's gradient)
             self.ops.matmul(grad_gates[t], weight_hh, out=grad_h)
-        return grad_gates, grad_gates
+        return grad_gates, grad_gates, (grad_h, grad_c)

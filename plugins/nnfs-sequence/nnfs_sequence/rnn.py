@@ -10,6 +10,7 @@ from nnfs_core.protocols import Array
 from nnfs_core.validation import check_choice
 from nnfs_sequence._kernels import relu_, tanh_
 from nnfs_sequence._recurrent import RecurrentBase, _Names
+from nnfs_sequence._states import States
 
 __all__ = ["RNN"]
 
@@ -23,7 +24,8 @@ class RNN(RecurrentBase):
 
     Shapes: x (N, L, F) -> (N, L, D H) with ``return_sequences``, else (N, D H); ``weight_ih_l{k}``
     (H, F or D H), ``weight_hh_l{k}`` (H, H), ``bias_ih_l{k}``, ``bias_hh_l{k}`` (H,), ``_reverse`` for
-    the reverse direction, as PyTorch. The initial state is zero.
+    the reverse direction, as PyTorch. The initial state is zero in a layer list; `run` takes h_0 (and
+    returns h_n) as torch's ``forward(input, h_0)``.
 
     Parameters
     ----------
@@ -53,11 +55,11 @@ class RNN(RecurrentBase):
                          return_sequences=return_sequences, dropout=dropout, use_bias=use_bias)
         self.nonlinearity = check_choice("RNN", "nonlinearity", nonlinearity, ("tanh", "relu"))
 
-    def _run(self, gates: Array, names: _Names, reverse: bool, out: Array) -> Any:
+    def _recur(self, gates: Array, names: _Names, reverse: bool, out: Array, initial: States | None) -> Any:
         activation = tanh_ if self.nonlinearity == "tanh" else relu_
         weight_hh_t = self.params[names.weight_hh].T
         scratch = np.empty(gates.shape[1:], dtype=self.dtype)
-        h_prev: Array | None = None
+        h_prev = None if initial is None else initial[0]
         for t in self._steps(gates.shape[0], reverse):
             step = gates[t]
             if h_prev is not None:
@@ -67,7 +69,8 @@ class RNN(RecurrentBase):
             h_prev = out[t]
         return gates
 
-    def _run_backward(self, grad: Array, cache: Any, names: _Names, reverse: bool, out: Array) -> tuple[Array, Array]:
+    def _recur_backward(self, grad: Array, cache: Any, names: _Names, reverse: bool, out: Array,
+                        grad_cells: States | None) -> tuple[Array, Array, States]:
         activations = cache
         weight_hh = self.params[names.weight_hh]
         grad_pre = np.empty_like(activations)
@@ -81,5 +84,5 @@ class RNN(RecurrentBase):
             else:  # 1 where y > 0: y >= 0, so its sign
                 np.sign(activations[t], out=derivative)
             np.multiply(grad_h, derivative, out=grad_pre[t])
-            self.ops.matmul(grad_pre[t], weight_hh, out=grad_h)
-        return grad_pre, grad_pre
+            self.ops.matmul(grad_pre[t], weight_hh, out=grad_h)  # at the first step: the initial state's gradient
+        return grad_pre, grad_pre, (grad_h,)
