@@ -15,6 +15,7 @@ PACKS = sorted(
 )
 TEST_DIRS = ["tests", *(f"{pack}/tests" for pack in PACKS)]
 TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "setuptools>=64", "wheel"]
+ONNX_DEPS = ["onnx>=1.23", "onnxruntime>=1.32"]
 # pytest exits with 5 when it collects no test (e.g. a marker selects none yet): not a failure here.
 PYTEST_OK = [0, 5]
 
@@ -26,10 +27,14 @@ def install_everything(session: nox.Session, *extra: str) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The fast default suite of the core and every pack (no PyTorch, no slow accuracy runs)."""
-    install_everything(session)
+    """The fast default suite of the core and every pack (no PyTorch, no slow accuracy runs).
+
+    ONNX export is tested here, with onnx and onnxruntime installed: NNFS_REQUIRE_ONNX=1 makes a missing one
+    fail the run instead of skipping those tests.
+    """
+    install_everything(session, *ONNX_DEPS)
     session.run("pytest", *TEST_DIRS, "-m", "not reference and not slow", "-q", *session.posargs,
-                success_codes=PYTEST_OK)
+                env={"NNFS_REQUIRE_ONNX": "1"}, success_codes=PYTEST_OK)
 
 
 @nox.session

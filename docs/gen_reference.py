@@ -62,6 +62,8 @@ PAGES: dict[str, Page] = {
                      "training lifecycle's hooks, and the errors nnfs raises.",
                      modules=("nnfs_core.registry", "nnfs_core.plugin_api", "nnfs_core.protocols",
                               "nnfs_core.hookspecs", "nnfs_core.errors")),
+    "onnx": Page("ONNX export", "Exporting a network to ONNX and writing an exporter for a component; the guide is "
+                 "[Interoperability](../interop.md#onnx-export).", modules=("nnfs_core.onnx",)),
     "testing": Page("Conformance kit", "The checks every component passes, for pack authors and for nnfs itself; "
                     "see [Writing a pack](../writing-a-pack.md#4-test-with-the-conformance-kit).",
                     modules=("nnfs_core.testing",)),

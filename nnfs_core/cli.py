@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     from nnfs_core import _generate_command
 
     _generate_command.add_parser(commands)
+    from nnfs_core import _export_command
+
+    _export_command.add_parser(commands)
     return parser
 
 

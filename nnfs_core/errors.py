@@ -17,6 +17,7 @@ __all__ = [
     "ModelFormatError",
     "TrainingDivergedError",
     "ConfigError",
+    "ExportError",
 ]
 
 
@@ -54,3 +55,8 @@ class TrainingDivergedError(NNFSError, FloatingPointError):
 
 class ConfigError(NNFSError, ValueError):
     """A configuration (dict, TOML file, argument) is invalid; the message names the key."""
+
+
+class ExportError(NNFSError, ValueError):
+    """A network cannot be exported (a layer has no exporter, or a setting the target format cannot express);
+    the message names the layer's path and what to do."""

@@ -534,5 +534,16 @@ class Network:
 
         persistence.load_weights(self, path)
 
+    def to_onnx(self, path: str | os.PathLike[str], *, opset: int = 17) -> None:
+        """Write the network as an ONNX model (inference: dropout is the identity, BatchNorm uses its running
+        statistics) that onnxruntime runs to the outputs of ``predict``. Needs ``pip install 'nnfs-core[onnx]'``.
+
+        The graph's input is ``input`` (N, *input_shape), its output ``output``; ``opset`` 17 or newer. A
+        layer with no exporter raises ``ExportError`` naming it (docs/interop.md, "ONNX export").
+        """
+        from nnfs_core.onnx import save_onnx
+
+        save_onnx(self, path, opset=opset)
+
     def __repr__(self) -> str:
         return f"Network({len(self.layers)} layers, input_shape={self.input_shape}, dtype={self.dtype.name})"

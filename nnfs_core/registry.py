@@ -47,6 +47,8 @@ __all__ = [
     "disabled_entries",
     "declared_plugin_apis",
     "PLUGIN_API_GROUP",
+    "ONNX_EXPORTERS_GROUP",
+    "onnx_exporters",
     "layers",
     "activations",
     "losses",
@@ -76,6 +78,9 @@ KINDS: dict[str, str] = {
 HOOKS_GROUP = "nnfs.hooks"
 #: A pack's plugin API version: the entry point's name is the version (see `nnfs_core.plugin_api`).
 PLUGIN_API_GROUP = "nnfs.plugin_api"
+#: ONNX exporters, one per component and named as it (``dense = "nnfs_core.layers._onnx:export_dense"``). Not a
+#: kind of component: `onnx_exporters` looks them up, but ``nnfs plugins`` and the kit's kinds leave them out.
+ONNX_EXPORTERS_GROUP = "nnfs.onnx_exporters"
 IN_PROCESS = "<in-process>"
 
 _SEPARATORS = re.compile(r"[-_.\s]+")
@@ -174,7 +179,8 @@ def _scan() -> _Scan:
     from nnfs_core._compat import metadata
 
     disabled_dists = {normalize(name) for name in _env_list("NNFS_DISABLE_PLUGINS")}
-    groups = {group: kind for kind, group in KINDS.items()} | {HOOKS_GROUP: "hooks"}
+    groups = {group: kind for kind, group in KINDS.items()} | {HOOKS_GROUP: "hooks",
+                                                               ONNX_EXPORTERS_GROUP: "onnx_exporters"}
     scan = _Scan({group: [] for group in groups}, {group: [] for group in groups})
     seen: set[tuple[str, str, str, str]] = set()
     for entry_point in metadata.entry_points():
@@ -468,6 +474,9 @@ callbacks = Registry("callbacks", KINDS["callbacks"])
 datasets = Registry("datasets", KINDS["datasets"])
 ops = Registry("ops", KINDS["ops"])
 strategies = Registry("strategies", KINDS["strategies"])
+
+#: The ONNX exporter of each exportable component, by the component's registered name (nnfs_core.onnx).
+onnx_exporters = Registry("onnx_exporters", ONNX_EXPORTERS_GROUP)
 
 _REGISTRIES = {registry.kind: registry for registry in (
     layers, activations, losses, optimizers, schedulers, initializers, metrics, callbacks, datasets, ops, strategies

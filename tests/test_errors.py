@@ -9,6 +9,7 @@ from nnfs_core.errors import (
     ComponentConflictError,
     ComponentNotFoundError,
     ConfigError,
+    ExportError,
     ModelFormatError,
     NNFSError,
     PluginLoadError,
@@ -24,6 +25,7 @@ BUILTINS = {
     ModelFormatError: ValueError,
     TrainingDivergedError: FloatingPointError,
     ConfigError: ValueError,
+    ExportError: ValueError,
 }
 
 

@@ -19,6 +19,7 @@ from nnfs_core.testing._runner import (
 from nnfs_core.testing.backends import forced_split
 from nnfs_core.testing.distribution import check_component, check_distribution, check_entries
 from nnfs_core.testing.gradcheck import GradientCheckError, gradcheck
+from nnfs_core.testing.onnx import check_onnx_export
 
 __all__ = [
     "ConformanceError",
@@ -28,6 +29,7 @@ __all__ = [
     "check_entries",
     "check_layer",
     "check_loss",
+    "check_onnx_export",
     "check_optimizer",
     "check_scheduler",
     "checks_for",
