@@ -9,11 +9,13 @@ default group). As in torch, a parameter may not be in two groups. See docs/trai
 from __future__ import annotations
 
 import contextlib
+import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
 from nnfs_core.errors import ConfigError
+from nnfs_core.validation import check_number
 
 __all__ = ["normalize_groups", "matches", "assign", "unmatched_patterns", "by_name", "check_hyperparameters",
            "overriding"]
@@ -38,8 +40,23 @@ def normalize_groups(owner: str, groups: Any) -> list[dict[str, Any]]:
         if not patterns or not all(isinstance(pattern, str) and pattern for pattern in patterns):
             raise ConfigError(f"{owner}: param_groups[{index}]['params'] must be a non-empty pattern string or "
                               f"list of them, got {group['params']!r:.120}")
+        for key, value in group.items():
+            if key != "params":
+                _check_finite(owner, f"param_groups[{index}][{key!r}]", value)
         normalized.append({**group, "params": patterns})
     return normalized
+
+
+def _check_finite(owner: str, name: str, value: Any) -> None:
+    """Refuse an infinite or NaN number, alone or in a sequence (``betas``), when the group is made; the
+    optimizer's own checks of everything else run once the network is built (``check_hyperparameters``)."""
+    items = enumerate(value) if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) else [(None, value)]
+    for position, item in items:
+        if isinstance(item, numbers.Real) and not isinstance(item, bool):
+            try:
+                check_number(owner, name if position is None else f"{name}[{position}]", item)
+            except (TypeError, ValueError) as error:
+                raise ConfigError(str(error)) from None
 
 
 def matches(name: str, patterns: Iterable[str]) -> bool:

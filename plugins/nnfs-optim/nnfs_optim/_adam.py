@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnfs_core.protocols import Array, BaseOptimizer
-from nnfs_optim import _validation as check
+from nnfs_core.validation import check_betas, check_flag, check_positive
 from nnfs_optim._buffers import Scratch, addcmul_, coupled_decay, lerp_, mul_, state_array
 
 __all__ = ["AdamFamily"]
@@ -38,10 +38,10 @@ class AdamFamily(BaseOptimizer):
     ) -> None:
         super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
         owner = type(self).__name__
-        self.betas = check.betas(owner, betas)
-        self.eps = check.non_negative(owner, "eps", eps)
-        self.weight_decay = check.non_negative(owner, "weight_decay", weight_decay)
-        self.decoupled_weight_decay = check.flag(owner, "decoupled_weight_decay", decoupled_weight_decay)
+        self.betas = check_betas(owner, betas)
+        self.eps = check_positive(owner, "eps", eps, allow_zero=True)
+        self.weight_decay = check_positive(owner, "weight_decay", weight_decay, allow_zero=True)
+        self.decoupled_weight_decay = check_flag(owner, "decoupled_weight_decay", decoupled_weight_decay)
         self._scratch = Scratch()
 
     def decayed_gradient(self, param: Array, grad: Array) -> Array:

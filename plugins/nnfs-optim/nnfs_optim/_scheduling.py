@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnfs_optim import _validation as check
+from nnfs_core.validation import check_choice
 
 INTERVALS = ("epoch", "batch")
 
 
 def interval(owner: str, value: Any) -> str:
     """Check the ``interval`` argument: step after every ``"epoch"`` or every ``"batch"``."""
-    return check.choice(owner, "interval", value, INTERVALS)
+    return check_choice(owner, "interval", value, INTERVALS)
 
 
 def base_lr(scheduler: Any) -> float:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseOptimizer
-from nnfs_optim import _validation as check
+from nnfs_core.validation import check_number, check_positive
 from nnfs_optim._buffers import Scratch, count_step, coupled_decay, scalar, state_array
 
 __all__ = ["Adadelta"]
@@ -60,9 +60,9 @@ class Adadelta(BaseOptimizer):
         param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
-        self.rho = check.number("Adadelta", "rho", rho, low=0.0, high=1.0)
-        self.eps = check.non_negative("Adadelta", "eps", eps)
-        self.weight_decay = check.non_negative("Adadelta", "weight_decay", weight_decay)
+        self.rho = check_number("Adadelta", "rho", rho, low=0.0, high=1.0)
+        self.eps = check_positive("Adadelta", "eps", eps, allow_zero=True)
+        self.weight_decay = check_positive("Adadelta", "weight_decay", weight_decay, allow_zero=True)
         self._scratch = Scratch()
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseOptimizer
-from nnfs_optim import _validation as check
+from nnfs_core.validation import check_positive
 from nnfs_optim._buffers import Scratch, count_step, coupled_decay, scalar, state_array
 
 __all__ = ["Adagrad"]
@@ -62,12 +62,11 @@ class Adagrad(BaseOptimizer):
         param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
-        self.lr_decay = check.non_negative("Adagrad", "lr_decay", lr_decay)
-        self.weight_decay = check.non_negative("Adagrad", "weight_decay", weight_decay)
-        self.initial_accumulator_value = check.non_negative(
-            "Adagrad", "initial_accumulator_value", initial_accumulator_value
-        )
-        self.eps = check.non_negative("Adagrad", "eps", eps)
+        self.lr_decay = check_positive("Adagrad", "lr_decay", lr_decay, allow_zero=True)
+        self.weight_decay = check_positive("Adagrad", "weight_decay", weight_decay, allow_zero=True)
+        self.initial_accumulator_value = check_positive(
+            "Adagrad", "initial_accumulator_value", initial_accumulator_value, allow_zero=True)
+        self.eps = check_positive("Adagrad", "eps", eps, allow_zero=True)
         self._scratch = Scratch()
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:

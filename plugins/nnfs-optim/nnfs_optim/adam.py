@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnfs_core.protocols import Array
-from nnfs_optim import _validation as check
+from nnfs_core.validation import check_flag
 from nnfs_optim._adam import AdamFamily
 from nnfs_optim._buffers import count_step, scalar, state_array
 
@@ -72,7 +72,7 @@ class Adam(AdamFamily):
         super().__init__(learning_rate, betas=betas, eps=eps, weight_decay=weight_decay,
                          decoupled_weight_decay=decoupled_weight_decay, clip_norm=clip_norm, clip_value=clip_value,
                          param_groups=param_groups)
-        self.amsgrad = check.flag(type(self).__name__, "amsgrad", amsgrad)
+        self.amsgrad = check_flag(type(self).__name__, "amsgrad", amsgrad)
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
         beta1, beta2 = self.betas

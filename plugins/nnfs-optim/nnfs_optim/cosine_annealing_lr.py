@@ -6,8 +6,8 @@ import math
 from typing import Any, ClassVar
 
 from nnfs_core.protocols import BaseScheduler
+from nnfs_core.validation import check_int, check_positive
 from nnfs_optim import _scheduling
-from nnfs_optim import _validation as check
 
 __all__ = ["CosineAnnealingLR"]
 
@@ -33,8 +33,8 @@ class CosineAnnealingLR(BaseScheduler):
 
     def __init__(self, t_max: int, eta_min: float = 0.0, *, interval: str = "epoch") -> None:
         super().__init__()
-        self.t_max = check.integer("CosineAnnealingLR", "t_max", t_max, minimum=1)
-        self.eta_min = check.non_negative("CosineAnnealingLR", "eta_min", eta_min)
+        self.t_max = check_int("CosineAnnealingLR", "t_max", t_max, minimum=1)
+        self.eta_min = check_positive("CosineAnnealingLR", "eta_min", eta_min, allow_zero=True)
         self.interval = _scheduling.interval("CosineAnnealingLR", interval)
 
     def get_lr(self) -> float:

@@ -6,8 +6,8 @@ import math
 from typing import Any, ClassVar
 
 from nnfs_core.protocols import BaseScheduler
+from nnfs_core.validation import check_int, check_positive
 from nnfs_optim import _scheduling
-from nnfs_optim import _validation as check
 
 __all__ = ["CosineAnnealingWarmRestarts"]
 
@@ -35,9 +35,9 @@ class CosineAnnealingWarmRestarts(BaseScheduler):
 
     def __init__(self, t_0: int, t_mult: int = 1, eta_min: float = 0.0, *, interval: str = "epoch") -> None:
         super().__init__()
-        self.t_0 = check.integer("CosineAnnealingWarmRestarts", "t_0", t_0, minimum=1)
-        self.t_mult = check.integer("CosineAnnealingWarmRestarts", "t_mult", t_mult, minimum=1)
-        self.eta_min = check.non_negative("CosineAnnealingWarmRestarts", "eta_min", eta_min)
+        self.t_0 = check_int("CosineAnnealingWarmRestarts", "t_0", t_0, minimum=1)
+        self.t_mult = check_int("CosineAnnealingWarmRestarts", "t_mult", t_mult, minimum=1)
+        self.eta_min = check_positive("CosineAnnealingWarmRestarts", "eta_min", eta_min, allow_zero=True)
         self.interval = _scheduling.interval("CosineAnnealingWarmRestarts", interval)
 
     def cycle_position(self) -> tuple[int, int]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from nnfs_core.protocols import BaseScheduler
+from nnfs_core.validation import check_number
 from nnfs_optim import _scheduling
-from nnfs_optim import _validation as check
 
 __all__ = ["ExponentialLR"]
 
@@ -26,7 +26,7 @@ class ExponentialLR(BaseScheduler):
 
     def __init__(self, gamma: float, *, interval: str = "epoch") -> None:
         super().__init__()
-        self.gamma = check.number("ExponentialLR", "gamma", gamma, low=0.0, low_open=True)
+        self.gamma = check_number("ExponentialLR", "gamma", gamma, low=0.0, low_open=True)
         self.interval = _scheduling.interval("ExponentialLR", interval)
 
     def get_lr(self) -> float:

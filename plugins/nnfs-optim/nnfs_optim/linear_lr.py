@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from nnfs_core.protocols import BaseScheduler
+from nnfs_core.validation import check_int, check_number
 from nnfs_optim import _scheduling
-from nnfs_optim import _validation as check
 
 __all__ = ["LinearLR"]
 
@@ -36,9 +36,9 @@ class LinearLR(BaseScheduler):
         interval: str = "epoch",
     ) -> None:
         super().__init__()
-        self.start_factor = check.number("LinearLR", "start_factor", start_factor, low=0.0, high=1.0, low_open=True)
-        self.end_factor = check.number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
-        self.total_iters = check.integer("LinearLR", "total_iters", total_iters, minimum=1)
+        self.start_factor = check_number("LinearLR", "start_factor", start_factor, low=0.0, high=1.0, low_open=True)
+        self.end_factor = check_number("LinearLR", "end_factor", end_factor, low=0.0, high=1.0)
+        self.total_iters = check_int("LinearLR", "total_iters", total_iters, minimum=1)
         self.interval = _scheduling.interval("LinearLR", interval)
 
     def get_lr(self) -> float:

@@ -6,8 +6,8 @@ from typing import Any, ClassVar
 
 from nnfs_core import registry
 from nnfs_core.protocols import BaseScheduler
+from nnfs_core.validation import check_int, check_number
 from nnfs_optim import _scheduling
-from nnfs_optim import _validation as check
 
 __all__ = ["LinearWarmup"]
 
@@ -48,8 +48,8 @@ class LinearWarmup(BaseScheduler):
         self.scheduler = None if scheduler is None else registry.schedulers.resolve(scheduler)
         if self.scheduler is not None and not callable(getattr(self.scheduler, "step", None)):
             raise TypeError(f"LinearWarmup: scheduler must be a learning-rate scheduler, got {scheduler!r}")
-        self.warmup_steps = check.integer("LinearWarmup", "warmup_steps", warmup_steps, minimum=1)
-        self.start_factor = check.number("LinearWarmup", "start_factor", start_factor, low=0.0, high=1.0)
+        self.warmup_steps = check_int("LinearWarmup", "warmup_steps", warmup_steps, minimum=1)
+        self.start_factor = check_number("LinearWarmup", "start_factor", start_factor, low=0.0, high=1.0)
         if interval is None:
             interval = getattr(self.scheduler, "interval", "epoch")
         self.interval = _scheduling.interval("LinearWarmup", interval)

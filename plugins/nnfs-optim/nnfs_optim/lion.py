@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseOptimizer
-from nnfs_optim import _validation as check
+from nnfs_core.validation import check_betas, check_positive
 from nnfs_optim._buffers import Scratch, scalar, state_array
 
 __all__ = ["Lion"]
@@ -57,8 +57,8 @@ class Lion(BaseOptimizer):
         param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
-        self.betas = check.betas("Lion", betas, high_open=False)
-        self.weight_decay = check.non_negative("Lion", "weight_decay", weight_decay)
+        self.betas = check_betas("Lion", betas, high_open=False)
+        self.weight_decay = check_positive("Lion", "weight_decay", weight_decay, allow_zero=True)
         self._scratch = Scratch()
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from nnfs_core.protocols import BaseScheduler
+from nnfs_core.validation import check_int, check_number
 from nnfs_optim import _scheduling
-from nnfs_optim import _validation as check
 
 __all__ = ["MultiStepLR"]
 
@@ -35,10 +35,10 @@ class MultiStepLR(BaseScheduler):
         if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Sequence):
             raise TypeError(f"MultiStepLR: milestones must be a list of integers, got {milestones!r}")
         self.milestones = [
-            check.integer("MultiStepLR", f"milestones[{index}]", value, minimum=0)
+            check_int("MultiStepLR", f"milestones[{index}]", value, minimum=0)
             for index, value in enumerate(milestones)
         ]
-        self.gamma = check.number("MultiStepLR", "gamma", gamma, low=0.0, low_open=True)
+        self.gamma = check_number("MultiStepLR", "gamma", gamma, low=0.0, low_open=True)
         self.interval = _scheduling.interval("MultiStepLR", interval)
         self._sorted = sorted(self.milestones)
 

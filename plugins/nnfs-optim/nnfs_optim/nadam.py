@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnfs_core.protocols import Array
-from nnfs_optim import _validation as check
+from nnfs_core.validation import check_positive
 from nnfs_optim._adam import AdamFamily
 from nnfs_optim._buffers import count_step, scalar, state_scalar
 
@@ -71,7 +71,7 @@ class NAdam(AdamFamily):
         super().__init__(learning_rate, betas=betas, eps=eps, weight_decay=weight_decay,
                          decoupled_weight_decay=decoupled_weight_decay, clip_norm=clip_norm, clip_value=clip_value,
                          param_groups=param_groups)
-        self.momentum_decay = check.non_negative(type(self).__name__, "momentum_decay", momentum_decay)
+        self.momentum_decay = check_positive(type(self).__name__, "momentum_decay", momentum_decay, allow_zero=True)
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:
         beta1, beta2 = self.betas

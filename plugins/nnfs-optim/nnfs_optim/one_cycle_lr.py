@@ -6,8 +6,8 @@ import math
 from typing import Any, ClassVar
 
 from nnfs_core.protocols import BaseScheduler
+from nnfs_core.validation import check_choice, check_flag, check_int, check_number, check_positive
 from nnfs_optim import _scheduling
-from nnfs_optim import _validation as check
 
 __all__ = ["OneCycleLR"]
 
@@ -74,20 +74,20 @@ class OneCycleLR(BaseScheduler):
     ) -> None:
         super().__init__()
         owner = "OneCycleLR"
-        self.max_lr = check.number(owner, "max_lr", max_lr, low=0.0, low_open=True)
-        self.total_steps = None if total_steps is None else check.integer(owner, "total_steps", total_steps, minimum=1)
-        self.epochs = None if epochs is None else check.integer(owner, "epochs", epochs, minimum=1)
+        self.max_lr = check_number(owner, "max_lr", max_lr, low=0.0, low_open=True)
+        self.total_steps = None if total_steps is None else check_int(owner, "total_steps", total_steps, minimum=1)
+        self.epochs = None if epochs is None else check_int(owner, "epochs", epochs, minimum=1)
         self.steps_per_epoch = (
-            None if steps_per_epoch is None else check.integer(owner, "steps_per_epoch", steps_per_epoch, minimum=1)
+            None if steps_per_epoch is None else check_int(owner, "steps_per_epoch", steps_per_epoch, minimum=1)
         )
-        self.pct_start = check.number(owner, "pct_start", pct_start, low=0.0, high=1.0)
-        self.anneal_strategy = check.choice(owner, "anneal_strategy", anneal_strategy, ("cos", "linear"))
-        self.cycle_momentum = check.flag(owner, "cycle_momentum", cycle_momentum)
-        self.base_momentum = check.non_negative(owner, "base_momentum", base_momentum)
-        self.max_momentum = check.non_negative(owner, "max_momentum", max_momentum)
-        self.div_factor = check.number(owner, "div_factor", div_factor, low=0.0, low_open=True)
-        self.final_div_factor = check.number(owner, "final_div_factor", final_div_factor, low=0.0, low_open=True)
-        self.three_phase = check.flag(owner, "three_phase", three_phase)
+        self.pct_start = check_number(owner, "pct_start", pct_start, low=0.0, high=1.0)
+        self.anneal_strategy = check_choice(owner, "anneal_strategy", anneal_strategy, ("cos", "linear"))
+        self.cycle_momentum = check_flag(owner, "cycle_momentum", cycle_momentum)
+        self.base_momentum = check_positive(owner, "base_momentum", base_momentum, allow_zero=True)
+        self.max_momentum = check_positive(owner, "max_momentum", max_momentum, allow_zero=True)
+        self.div_factor = check_number(owner, "div_factor", div_factor, low=0.0, low_open=True)
+        self.final_div_factor = check_number(owner, "final_div_factor", final_div_factor, low=0.0, low_open=True)
+        self.three_phase = check_flag(owner, "three_phase", three_phase)
         self.interval = _scheduling.interval(owner, interval)
         self._inferred_steps: int | None = None
         if self.total_steps is None and self.epochs is not None and self.steps_per_epoch is not None:

@@ -8,8 +8,8 @@ import warnings
 from typing import Any
 
 from nnfs_core.protocols import BaseScheduler
+from nnfs_core.validation import check_choice, check_int, check_number, check_positive
 from nnfs_optim import _scheduling
-from nnfs_optim import _validation as check
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -70,14 +70,14 @@ class ReduceLROnPlateau(BaseScheduler):
         if not isinstance(monitor, str) or not monitor:
             raise TypeError(f"{owner}: monitor must be the name of a logged metric, got {monitor!r}")
         self.monitor = monitor
-        self.mode = check.choice(owner, "mode", mode, ("min", "max"))
-        self.factor = check.number(owner, "factor", factor, low=0.0, high=1.0, high_open=True)
-        self.patience = check.integer(owner, "patience", patience, minimum=0)
-        self.threshold = check.non_negative(owner, "threshold", threshold)
-        self.threshold_mode = check.choice(owner, "threshold_mode", threshold_mode, ("rel", "abs"))
-        self.cooldown = check.integer(owner, "cooldown", cooldown, minimum=0)
-        self.min_lr = check.non_negative(owner, "min_lr", min_lr)
-        self.eps = check.non_negative(owner, "eps", eps)
+        self.mode = check_choice(owner, "mode", mode, ("min", "max"))
+        self.factor = check_number(owner, "factor", factor, low=0.0, high=1.0, high_open=True)
+        self.patience = check_int(owner, "patience", patience, minimum=0)
+        self.threshold = check_positive(owner, "threshold", threshold, allow_zero=True)
+        self.threshold_mode = check_choice(owner, "threshold_mode", threshold_mode, ("rel", "abs"))
+        self.cooldown = check_int(owner, "cooldown", cooldown, minimum=0)
+        self.min_lr = check_positive(owner, "min_lr", min_lr, allow_zero=True)
+        self.eps = check_positive(owner, "eps", eps, allow_zero=True)
         self.best = math.inf if self.mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseOptimizer
-from nnfs_optim import _validation as check
+from nnfs_core.validation import check_flag, check_positive
 from nnfs_optim._buffers import Scratch, coupled_decay, lerp_, scalar, state_array
 
 __all__ = ["RMSprop"]
@@ -67,11 +67,11 @@ class RMSprop(BaseOptimizer):
         param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
-        self.alpha = check.non_negative("RMSprop", "alpha", alpha)
-        self.eps = check.non_negative("RMSprop", "eps", eps)
-        self.weight_decay = check.non_negative("RMSprop", "weight_decay", weight_decay)
-        self.momentum = check.non_negative("RMSprop", "momentum", momentum)
-        self.centered = check.flag("RMSprop", "centered", centered)
+        self.alpha = check_positive("RMSprop", "alpha", alpha, allow_zero=True)
+        self.eps = check_positive("RMSprop", "eps", eps, allow_zero=True)
+        self.weight_decay = check_positive("RMSprop", "weight_decay", weight_decay, allow_zero=True)
+        self.momentum = check_positive("RMSprop", "momentum", momentum, allow_zero=True)
+        self.centered = check_flag("RMSprop", "centered", centered)
         self._scratch = Scratch()
 
     def update(self, param: Array, grad: Array, state: dict[str, Array]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseOptimizer
-from nnfs_optim import _validation as check
+from nnfs_core.validation import check_flag, check_number, check_positive
 from nnfs_optim._buffers import Scratch, coupled_decay, scalar
 
 __all__ = ["SGD"]
@@ -61,10 +61,10 @@ class SGD(BaseOptimizer):
         param_groups: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(learning_rate, clip_norm=clip_norm, clip_value=clip_value, param_groups=param_groups)
-        self.momentum = check.non_negative("SGD", "momentum", momentum)
-        self.dampening = check.number("SGD", "dampening", dampening)
-        self.weight_decay = check.non_negative("SGD", "weight_decay", weight_decay)
-        self.nesterov = check.flag("SGD", "nesterov", nesterov)
+        self.momentum = check_positive("SGD", "momentum", momentum, allow_zero=True)
+        self.dampening = check_number("SGD", "dampening", dampening)
+        self.weight_decay = check_positive("SGD", "weight_decay", weight_decay, allow_zero=True)
+        self.nesterov = check_flag("SGD", "nesterov", nesterov)
         if nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError(
                 f"SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum={momentum!r} and "

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from nnfs_core.protocols import BaseScheduler
+from nnfs_core.validation import check_int, check_number
 from nnfs_optim import _scheduling
-from nnfs_optim import _validation as check
 
 __all__ = ["StepLR"]
 
@@ -31,8 +31,8 @@ class StepLR(BaseScheduler):
 
     def __init__(self, step_size: int, gamma: float = 0.1, *, interval: str = "epoch") -> None:
         super().__init__()
-        self.step_size = check.integer("StepLR", "step_size", step_size, minimum=1)
-        self.gamma = check.number("StepLR", "gamma", gamma, low=0.0, low_open=True)
+        self.step_size = check_int("StepLR", "step_size", step_size, minimum=1)
+        self.gamma = check_number("StepLR", "gamma", gamma, low=0.0, low_open=True)
         self.interval = _scheduling.interval("StepLR", interval)
 
     def get_lr(self) -> float:
