@@ -18,7 +18,7 @@ import numpy as np
 from nnfs_core.errors import ConfigError, ModelFormatError, ShapeError
 
 __all__ = ["named_parameters", "named_state", "named_trainable", "state_dict", "load_state_dict", "set_trainable",
-           "optimizer_arguments", "IncompatibleKeys", "check_param_groups"]
+           "optimizer_arguments", "IncompatibleKeys", "check_param_groups", "nested_trainable", "restore_trainable"]
 
 Array = np.ndarray[Any, Any]
 
@@ -64,6 +64,45 @@ def named_layers(network: Any) -> Iterator[tuple[str, Any]]:
 
     for index, layer in enumerate(network.layers):
         yield from walk(f"layers.{index}", layer)
+
+
+def _descendants(layer: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
+    """``(path, child, parent)`` for every layer inside ``layer``, parents before their children."""
+    children = getattr(layer, "children", None)
+    for name, child in (children() if callable(children) else ()):
+        inner = f"{path}.{name}" if path else str(name)
+        yield inner, child, layer
+        yield from _descendants(child, inner)
+
+
+def nested_trainable(layer: Any) -> dict[str, bool] | None:
+    """The ``trainable`` flag of every layer inside ``layer``, by path inside it (``{"body": True,
+    "body.0": False, ...}``), or None for a layer that holds no layers."""
+    if not callable(getattr(layer, "children", None)):
+        return None
+    return {path: bool(getattr(child, "trainable", True)) for path, child, _ in _descendants(layer)}
+
+
+def restore_trainable(layer: Any, trainable: bool, nested: Mapping[str, bool] | None) -> None:
+    """Set ``layer.trainable``, then the flags ``nested_trainable`` recorded inside it, outer blocks first:
+    setting a block's flag sets its children's, so this order is what keeps a frozen child of a trainable
+    block frozen (and an unfrozen child of a block whose config froze it unfrozen). ``nested`` None (files
+    written before the flags were recorded) leaves the children as the layer's config made them.
+
+    A recorded path that is not inside the layer raises ``ValueError`` naming it.
+    """
+    if bool(getattr(layer, "trainable", True)) != trainable:
+        layer.trainable = trainable
+    if nested is None:
+        return
+    unknown = set(nested)
+    for path, child, _ in _descendants(layer):
+        if path in nested:
+            unknown.discard(path)
+            if bool(getattr(child, "trainable", True)) != nested[path]:
+                child.trainable = nested[path]
+    if unknown:
+        raise ValueError(f"there is no layer {sorted(unknown)[0]!r} inside {type(layer).__name__}")
 
 
 def named_trainable(network: Any) -> tuple[dict[str, Array], dict[str, Array]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from nnfs_core._parameters import restore_trainable
 from nnfs_core.errors import ComponentConflictError, ComponentNotFoundError, ModelFormatError, PluginLoadError
 from nnfs_core.persistence._budget import Budget, Tally, guarded_build
 from nnfs_core.persistence._errors import MissingComponentError
@@ -89,8 +90,11 @@ def rebuild(header: Header, path: str, limits: LoadLimits, stored: int,
                                    f"but header.json declares {list(declared)}")
         if checking:
             tally.add_output(index, output)
-        if getattr(layer, "trainable", True) != header.trainable[index]:  # a block's setter reaches inside it,
-            layer.trainable = header.trainable[index]  # so a frozen child of a trainable block stays frozen
+        nested = header.nested_trainable[index] if header.nested_trainable else None
+        try:  # the block's flag first (its setter reaches inside it), then the children that differed from it
+            restore_trainable(layer, header.trainable[index], nested)
+        except ValueError as error:
+            raise ModelFormatError(f"header.json: layers[{index}].nested_trainable: {error}") from None
         return output
 
     network.build(shape, guard=build_checked)

@@ -62,6 +62,7 @@ class Header:
     training: dict[str, Any] | None = None
     format_version: int = FORMAT_VERSION
     metadata: dict[str, Any] = field(default_factory=dict)
+    nested_trainable: list[dict[str, bool] | None] = field(default_factory=list)  # per layer; None: not recorded
 
     @property
     def stored_elements(self) -> int:
@@ -146,6 +147,7 @@ def parse_header(raw: Any, limits: LoadLimits) -> Header:
     header = Header(kind, top.get("nnfs_core_version", str), network, shapes, trainable,
                     _components(top.get("components", list)), _arrays(top.get("arrays", dict), len(layers), limits))
     header.format_version = version
+    header.nested_trainable = [_nested_trainable(item, i) for i, item in enumerate(layers)]
     header.optimizer_state = top.value.get("optimizer_state")
     header.scheduler_state = top.value.get("scheduler_state")
     header.generators = top.get("generators", dict, optional=True) or {}
@@ -153,6 +155,18 @@ def parse_header(raw: Any, limits: LoadLimits) -> Header:
     if kind == "checkpoint":
         header.training = _training(top.get("training", dict))
     return header
+
+
+def _nested_trainable(item: dict[str, Any], index: int) -> dict[str, bool] | None:
+    """``layers[i].nested_trainable``: optional, ``{path inside the layer: bool}`` (absent in older files)."""
+    flags = _Fields(item, f"layers[{index}]").get("nested_trainable", dict, optional=True)
+    if flags is None:
+        return None
+    for path, flag in flags.items():
+        if not isinstance(flag, bool) or not path:
+            raise ModelFormatError(f"header.json: layers[{index}].nested_trainable must map layer paths to true "
+                                   f"or false, got {path!r:.60}: {_kind(flag)}")
+    return dict(flags)
 
 
 def _network(config: dict[str, Any], limits: LoadLimits) -> dict[str, Any]:

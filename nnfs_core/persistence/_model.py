@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from nnfs_core import registry
+from nnfs_core._parameters import nested_trainable
 from nnfs_core._version import __version__
 from nnfs_core.errors import ConfigError, ModelFormatError, ShapeError
 from nnfs_core.persistence._atomic import atomic_write
@@ -50,9 +51,7 @@ def make_header(network: Any, kind: str, *, include_optimizer: bool = True, trai
         "kind": kind,
         "nnfs_core_version": __version__,
         "network": network.get_config(),
-        "layers": [{"output_shape": None if getattr(layer, "output_shape", None) is None else
-                    list(layer.output_shape), "trainable": bool(getattr(layer, "trainable", True))}
-                   for layer in network.layers],
+        "layers": [_layer_entry(layer) for layer in network.layers],
         "components": [dataclasses.asdict(component) for component in describe(network)],
     }
     metadata = getattr(network, "metadata", None)
@@ -68,6 +67,17 @@ def make_header(network: Any, kind: str, *, include_optimizer: bool = True, trai
         warn_if_refused(network, arrays)
     header["arrays"] = {name: {"shape": list(array.shape), "dtype": array.dtype.name} for name, array in arrays.items()}
     return header, arrays
+
+
+def _layer_entry(layer: Any) -> dict[str, Any]:
+    """A layer's entry in ``layers``: output shape, ``trainable``, and for a layer that holds layers the
+    flag of every layer inside it (``nested_trainable``)."""
+    entry: dict[str, Any] = {"output_shape": None if getattr(layer, "output_shape", None) is None else
+                             list(layer.output_shape), "trainable": bool(getattr(layer, "trainable", True))}
+    nested = nested_trainable(layer)
+    if nested is not None:
+        entry["nested_trainable"] = nested
+    return entry
 
 
 def checked_metadata(metadata: Any) -> dict[str, Any]:
