@@ -5,10 +5,12 @@ step of one batch k times larger (a partial last group included), clipping appli
 strategy's gradient average taken once per step, batch-interval schedulers stepping with the optimizer.
 """
 
+import inspect
+
 import numpy as np
 import pytest
 
-from nnfs_core import Network
+from nnfs_core import Network, registry
 from nnfs_core._data import DataError
 from nnfs_core.callbacks.lambda_callback import LambdaCallback
 from nnfs_core.callbacks.model_checkpoint import ModelCheckpoint
@@ -16,7 +18,7 @@ from nnfs_core.callbacks.terminate_on_nan import TerminateOnNaN
 from nnfs_core.errors import ConfigError
 from nnfs_core.layers.dense import Dense
 from nnfs_core.persistence import latest_checkpoint, read_header
-from nnfs_core.protocols import BaseScheduler
+from nnfs_core.protocols import BaseCallback, BaseScheduler
 from nnfs_core.strategies import Strategy
 
 pytest.importorskip("nnfs_optim")
@@ -114,6 +116,51 @@ def test_a_batch_interval_scheduler_steps_with_the_optimizer():
     assert small.optimizer.learning_rate == large.optimizer.learning_rate == 0.2 * 0.5**6
     for (name, ours), (_, theirs) in zip(small.named_parameters(), large.named_parameters()):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+# Arguments for each registered scheduler stepping per batch; one that is not listed gets its example_args.
+SCHEDULER_ARGS = {"step_lr": {"step_size": 2}, "multi_step_lr": {"milestones": [2, 5]},
+                  "exponential_lr": {"gamma": 0.7}, "cosine_annealing_lr": {"t_max": 9},
+                  "cosine_annealing_warm_restarts": {"t_0": 4}, "linear_lr": {"start_factor": 0.25},
+                  "one_cycle_lr": {"max_lr": 0.5}, "linear_warmup": {"warmup_steps": 5}}
+BATCH_SCHEDULERS = [name for name in registry.schedulers.names()
+                    if "interval" in inspect.signature(registry.schedulers.get(name).__init__).parameters]
+
+
+class RatesOfSteps(BaseCallback):
+    """The learning rate each optimizer step used (the batches of a group share one). Passed to fit before
+    the scheduler, its hook runs before the scheduler's step (OneCycleLR's first rate below checks that)."""
+
+    def __init__(self):
+        self.rates = []
+
+    def on_batch_end(self, network):
+        if network.fit_progress.stepped:
+            self.rates.append(network.optimizer.learning_rate)
+
+
+@pytest.mark.parametrize("name", BATCH_SCHEDULERS)
+def test_every_batch_interval_scheduler_counts_optimizer_steps(name):
+    """docs/training.md: batch-interval schedulers step after each optimizer step, so k accumulated batches
+    of 4 follow batches of 4k step for step; OneCycleLR, told no length, takes its cycle from the steps."""
+    x, y = _data()  # 26 samples: 3 optimizer steps an epoch (12, 12 and 2 samples) both ways
+    args = SCHEDULER_ARGS.get(name, getattr(registry.schedulers.get(name), "example_args", {}))
+    runs = []
+    for batch_size, accumulate in ((4, 3), (12, 1)):
+        net = _mlp({"name": "sgd", "learning_rate": 0.2, "momentum": 0.9})
+        scheduler = registry.schedulers.create(name, **args, interval="batch")
+        record = RatesOfSteps()
+        net.fit(x, y, epochs=3, batch_size=batch_size, accumulate=accumulate, callbacks=[record, scheduler],
+                verbose=0)
+        assert scheduler.last_step == net.optimizer.iterations == len(record.rates) == 9
+        runs.append((net, scheduler, record.rates))
+    (small, small_scheduler, small_rates), (large, _, large_rates) = runs
+    assert small_rates == large_rates and len(set(small_rates)) > 1  # the same schedule, and it moved
+    for (path, ours), (_, theirs) in zip(small.named_parameters(), large.named_parameters()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12, err_msg=path)
+    if name == "one_cycle_lr":  # the cycle is the 9 optimizer steps, not the 21 batches: the last one is at the minimum
+        assert small_scheduler.cycle_length() == 9
+        assert small_rates[0] == pytest.approx(0.5 / 25) and small_rates[-1] == pytest.approx(0.5 / 25 / 1e4)
 
 
 class KeepGoing(TerminateOnNaN):

@@ -31,8 +31,8 @@ class OneCycleLR(BaseScheduler):
         Peak learning rate, > 0.
     total_steps : int, optional
         Length of the cycle in scheduler steps. If omitted, ``epochs * steps_per_epoch`` when both are
-        given, and otherwise taken from the first ``fit`` (its epochs, times its batches per epoch when
-        stepping per batch).
+        given, and otherwise taken from the first ``fit`` (its epochs, times its optimizer steps per epoch
+        when stepping per batch: its batches, or ``ceil(batches / k)`` with ``fit(accumulate=k)``).
     epochs, steps_per_epoch : int, optional
         Alternative to ``total_steps``, as in torch.
     pct_start : float
@@ -107,7 +107,11 @@ class OneCycleLR(BaseScheduler):
     # pluggy hands a hook implementation the arguments it names, so asking for more than the base is fine.
     def on_fit_start(self, network: Any, epochs: int, steps_per_epoch: int) -> None:  # type: ignore[override]
         if self.total_steps is None and self._inferred_steps is None:
-            self._inferred_steps = max(1, epochs * (steps_per_epoch if self.interval == "batch" else 1))
+            # With fit(accumulate=k) a batch-interval scheduler steps with the optimizer: ceil(batches / k) times
+            # an epoch, the last partial group included.
+            accumulate = getattr(getattr(network, "fit_progress", None), "accumulate", 1)
+            per_epoch = -(-steps_per_epoch // accumulate) if self.interval == "batch" else 1
+            self._inferred_steps = max(1, epochs * per_epoch)
         self.attach(network.optimizer)
 
     def _phases(self) -> list[tuple[float, float, float, float, float]]:
