@@ -168,6 +168,10 @@ def _bad_history(header, arrays):
     header["training"]["history"]["history"] = {"loss": ["high"]}
 
 
+def _longer_history(header, arrays):
+    header["training"]["history"]["history"]["loss"] += [0.1, 0.2, 0.3]  # more losses than epochs
+
+
 def _bad_scheduler(header, arrays):
     header["scheduler_state"] = {"last_step": "many", "base_lr": 0.05}
 
@@ -179,6 +183,7 @@ DAMAGED = {
     "a callback's state": (_bad_callback_state, "saved"),
     "a Generator state": (_bad_generator, "Generator"),
     "the history": (_bad_history, "history"),
+    "the history's lengths": (_longer_history, r"history\['loss'\] has 5 values for 2 epochs"),
     "the scheduler's state": (_bad_scheduler, "scheduler"),
 }
 

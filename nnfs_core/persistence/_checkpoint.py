@@ -91,7 +91,12 @@ def checked_history(header: Header, arrays: dict[str, Array],
             isinstance(item, (int, float)) and not isinstance(item, bool) for item in items)
             for key, items in values.items()):
         raise ModelFormatError("training.history must map names to lists of numbers")
-    return list(stored["epoch"]), {key: [float(item) for item in items] for key, items in values.items()}
+    epochs = list(stored["epoch"])
+    longer = next((key for key, items in values.items() if len(items) > len(epochs)), None)
+    if longer is not None:  # History appends one value per epoch at most: a longer list was edited in
+        raise ModelFormatError(f"training.history[{longer!r:.60}] has {len(values[longer])} values for "
+                               f"{len(epochs)} epochs; a History holds at most one per epoch")
+    return epochs, {key: [float(item) for item in items] for key, items in values.items()}
 
 
 def restore_history(history: Any, header: Header, arrays: dict[str, Array], max_depth: int) -> None:
