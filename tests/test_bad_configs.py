@@ -122,3 +122,20 @@ def test_a_bad_config_exits_2_naming_the_file_line_and_key(case, tmp_path, capsy
         assert f"line {line}: {key}" in err, err
     assert word in err
     assert not (tmp_path / "out" / "history.csv").exists()  # nothing was trained
+
+
+def test_an_output_directory_that_cannot_be_written_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    """Issue 17's first example: an unwritable output directory. Permissions do not bind root, which runs
+    the suite in containers, so the check's question to the system (os.access) answers no for it."""
+    import nnfs_core._config_checks as checks
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = checks.os.access
+    monkeypatch.setattr(checks.os, "access", lambda path, mode: False if str(path) == str(locked) else real(path, mode))
+    config = tmp_path / "bad.toml"
+    config.write_text(f'output = "{locked}/run"\n' + BASE)
+    code = main(["train", str(config), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{config}" in err and "line 1: output" in err and f"{locked} is not writable" in err, err
+    assert not (locked / "run").exists()

@@ -140,6 +140,25 @@ def test_hostile_optimizer_state_in_a_model_file_is_refused_naming_the_key(case,
         Network.load(path)
 
 
+# a number too large for a float (JSON's 1e400, which Python reads as inf) wherever the header has numbers
+OVERFLOWING = {
+    "the optimizer's config": ('"learning_rate": 0.05,', '"learning_rate": 1e400,'),
+    "a generator's state": ('"has_uint32": 0', '"has_uint32": 1e400'),
+    "the network's seed": ('"seed": 0', '"seed": 1e400'),
+    "the metadata": ('"kind": "model"', '"kind": "model", "metadata": {"vocabulary": 1e400}'),
+    "an exponent without a point": ('"learning_rate": 0.05,', '"learning_rate": 5E+999,'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OVERFLOWING))
+def test_a_number_too_large_for_a_float_anywhere_in_the_header_is_refused(case, saved, tmp_path):
+    path = tmp_path / "model.nnfs"
+    path.write_bytes((saved / "model.nnfs").read_bytes())
+    rewrite(path, _text(*OVERFLOWING[case]))
+    with pytest.raises(ModelFormatError, match=r"1e400|5E\+999"):
+        Network.load(path)
+
+
 def snapshot(net, history=None):
     return (net.state_dict(), net.optimizer.state_dict(), net.optimizer.learning_rate, net.rng.bit_generator.state,
             None if net.scheduler is None else net.scheduler.state_dict())
