@@ -67,6 +67,8 @@ def test_nnfs_train_freezes_by_pattern_and_saves_the_flags(tmp_path, capsys):
     assert [getattr(layer, "trainable", True) for layer in net.layers] == [True, False, True, False]
     assert [child.trainable for _, child in net.layers[2].children()] == [False, True, True]
     assert sorted(net.optimizer.state) == ["layers.2.2.bias", "layers.2.2.weight"]  # the only trainable ones
+    assert [dict(group) for group in net.optimizer.param_groups] == [{"params": ("layers.*.bias",),
+                                                                       "weight_decay": 0.0}]
 
 
 @pytest.mark.parametrize(("edit", "match"), [
