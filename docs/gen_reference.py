@@ -35,8 +35,9 @@ class Page:
 
 
 PAGES: dict[str, Page] = {
-    "network": Page("Network and configs", "The network that holds the layers and trains them, and the TOML "
-                    "training configs of `nnfs train`.", modules=("nnfs_core.network", "nnfs_core.config")),
+    "network": Page("Network and configs", "The network that holds the layers and trains them, the TOML "
+                    "training configs of `nnfs train`, and PyTorch weights by name ([Interoperability]"
+                    "(../interop.md)).", modules=("nnfs_core.network", "nnfs_core.config", "nnfs_core.torch_weights")),
     "layers": Page("Layers", "Every installed layer, by the name the registry knows it under; the combinators "
                    "(`sequential`, `residual`, `branch`, ...) are built on `CompositeLayer`.", ("layers",),
                    ("nnfs_conv", "nnfs_sequence", "nnfs_core.layers.composite")),

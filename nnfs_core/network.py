@@ -232,6 +232,28 @@ class Network:
         changes when an error is raised. Returns ``(missing_keys, unexpected_keys)``."""
         return _parameters.load_state_dict(self, state, strict)
 
+    def torch_state_dict(self) -> dict[str, Array]:
+        """Copies of every array under the names and layouts of the equivalent torch model's ``state_dict``.
+
+        The torch model is ``nn.Sequential`` of the same layers, module for module (``0.weight``; a
+        ``Dense`` with an ``activation`` is two modules, Linear then the activation); see
+        `nnfs_core.torch_weights` and docs/interop.md for the mapping. Torch is not needed.
+        """
+        from nnfs_core import torch_weights
+
+        return torch_weights.torch_state_dict(self)
+
+    def load_torch_state_dict(self, state: Any, strict: bool = True) -> _parameters.IncompatibleKeys:
+        """Copy a torch model's ``state_dict`` (tensors or NumPy arrays) into this network by name.
+
+        Every name and shape is checked before anything changes: with ``strict`` missing and unexpected
+        keys raise ``ModelFormatError``, a wrong shape ``ShapeError``. Returns ``(missing_keys,
+        unexpected_keys)``. Torch tensors are read without importing torch.
+        """
+        from nnfs_core import torch_weights
+
+        return torch_weights.load_torch_state_dict(self, state, strict)
+
     def freeze(self, *patterns: str) -> list[str]:
         """Freeze the layers whose paths match (``"layers.0"``, ``"layers.[0-2]"``, ``"layers.*"``); returns them.
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from nnfs_core.errors import ShapeError
 from nnfs_core.protocols import Array, BaseLayer
+from nnfs_core.torch_weights import TorchName
 from nnfs_core.validation import check_positive
 
 __all__ = ["BatchNorm"]
@@ -67,6 +68,12 @@ class BatchNorm(BaseLayer):
             raise TypeError(f"BatchNorm: update_stats_when_frozen must be True or False, "
                             f"got {update_stats_when_frozen!r}")
         self.update_stats_when_frozen = update_stats_when_frozen
+
+    def torch_names(self) -> list[TorchName]:
+        """Torch's names: the same arrays, and ``num_batches_tracked``, which nnfs does not count (torch reads
+        it only with ``momentum=None``, which nnfs does not offer): written as 0, its value ignored on loading."""
+        own = [TorchName(name, name) for name in (*self.params, *self.state)]
+        return [*own, TorchName("num_batches_tracked", None, fill=np.zeros((), np.int64))]
 
     def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
         """Per channel: weight, bias, their gradients, running mean and variance; a normalised copy per sample.

@@ -58,6 +58,11 @@ class Dense(BaseLayer):
         self.bias_init = bias_init
         self._activation: Any = None
 
+    @property
+    def torch_modules(self) -> int:
+        """Torch modules this layer stands for: ``nn.Linear``, and the activation's module after it if set."""
+        return 1 if self.activation is None else 2
+
     def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
         """Values build keeps (weight, bias and their gradients) and an activation's output per sample.
 

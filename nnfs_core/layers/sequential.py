@@ -30,6 +30,8 @@ class Sequential(CompositeLayer):
     example_args: ClassVar[dict[str, Any]] = {"layers": [{"name": "dense", "output_size": 4}, "tanh"]}
     example_input_shape: ClassVar[tuple[int, ...]] = (5,)
 
+    torch_sequence: ClassVar[bool] = True  # children numbered as nn.Sequential numbers its modules
+
     def __init__(self, layers: Sequence[Any]) -> None:
         super().__init__()
         from nnfs_core import registry
