@@ -47,8 +47,9 @@ def reference(session: nox.Session) -> None:
 
 @nox.session
 def accuracy(session: nox.Session) -> None:
-    """Slow end-to-end training runs that must reach stated accuracies on real data."""
-    install_everything(session)
+    """Slow end-to-end training runs that must reach stated accuracies on real data, and the packs installed by
+    name from a local index (tests/test_index_install.py: build, twine and pypiserver, no other index)."""
+    install_everything(session, "build>=1.2", "twine>=5", "pypiserver>=2.3")
     session.run("pytest", *TEST_DIRS, "-m", "slow", "-q", *session.posargs, success_codes=PYTEST_OK)
 
 
