@@ -31,10 +31,11 @@ def _current_rss_mb() -> float:
 def _train(contender: Any, kind: str, samples: int, epochs: int) -> dict[str, Any]:
     x, y = workloads.model_data(kind, samples)
     model = contender.build(kind)
-    warm = min(len(x), 4 * workloads.BATCH_SIZE)
-    contender.train(model, x[:warm], y[:warm], 1)
+    batch = workloads.batch_size(kind)
+    warm = min(len(x), 4 * batch)
+    contender.train(model, x[:warm], y[:warm], 1, batch)
     start = time.perf_counter()
-    loss = contender.train(model, x, y, epochs)
+    loss = contender.train(model, x, y, epochs, batch)
     seconds = time.perf_counter() - start
     return {"samples_per_s": samples * epochs / seconds, "seconds": seconds, "final_loss": loss}
 
@@ -59,7 +60,7 @@ def _memory(contender: Any, samples: int) -> dict[str, Any]:
     x, y = workloads.mlp_data(samples)
     dataset_mb = (x.nbytes + y.nbytes) / 1e6
     start = time.perf_counter()
-    contender.train(model, x, y, 1)
+    contender.train(model, x, y, 1, workloads.BATCH_SIZE)
     seconds = time.perf_counter() - start
     return {"dataset_mb": dataset_mb, "rss_before_data_mb": before, "samples_per_s": samples / seconds}
 
@@ -112,7 +113,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     if workload == "machine":
         return _machine(name, contender, sizes)
     samples = {"mlp": (sizes.mlp_samples, sizes.mlp_epochs, sizes.predict_mlp_samples),
-               "cnn": (sizes.cnn_samples, sizes.cnn_epochs, sizes.predict_cnn_samples)}.get(
+               "cnn": (sizes.cnn_samples, sizes.cnn_epochs, sizes.predict_cnn_samples),
+               "lstm": (sizes.lstm_samples, 1, sizes.lstm_samples),
+               "transformer": (sizes.transformer_samples, 1, sizes.transformer_samples)}.get(
         kind, (sizes.zoo_samples, 1, sizes.zoo_samples))
     if task == "train" and workload in workloads.WORKLOADS:
         return _train(contender, kind, samples[0], samples[1])

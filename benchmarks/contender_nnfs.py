@@ -11,10 +11,17 @@ from benchmarks.workloads import (
     BATCH_SIZE,
     CONV_OUT,
     DENSE_OUT,
+    ENCODER_LAYERS,
+    FEEDFORWARD,
+    HEADS,
     INPUT_SHAPES,
     LEARNING_RATE,
+    LSTM_HIDDEN,
     MOMENTUM,
     SEED,
+    TRANSFORMER_DROPOUT,
+    VOCABULARY,
+    WIDTH,
     LayerCase,
 )
 
@@ -74,8 +81,27 @@ ZOO_LAYERS: dict[str, list[Any]] = {
 }
 
 
+#: The sequence models (issue 19), layer for layer as contender_torch builds them.
+SEQUENCE_LAYERS: dict[str, list[Any]] = {
+    "lstm": [{"name": "lstm", "hidden_size": LSTM_HIDDEN, "return_sequences": False},
+             {"name": "dense", "output_size": 10}],
+    "transformer": [{"name": "embedding", "num_embeddings": VOCABULARY, "embedding_dim": WIDTH},
+                    *[{"name": "transformer_encoder_layer", "num_heads": HEADS, "dim_feedforward": FEEDFORWARD,
+                       "dropout": TRANSFORMER_DROPOUT}] * ENCODER_LAYERS,
+                    "masked_mean_pooling", {"name": "dense", "output_size": 10}],
+}
+
+
 def unavailable(kind: str) -> str | None:
     """Why this contender cannot run ``kind`` workloads here, or None."""
+    if kind in SEQUENCE_LAYERS:
+        try:
+            import nnfs_activations  # noqa: F401
+            import nnfs_sequence  # noqa: F401
+        except ImportError:
+            return ("nnfs-sequence and nnfs-activations are not installed "
+                    "(pip install -e plugins/nnfs-sequence -e plugins/nnfs-activations)")
+        return None
     if kind not in ("mlp", "dense", "batch_norm"):
         try:
             import nnfs_conv  # noqa: F401
@@ -87,14 +113,15 @@ def unavailable(kind: str) -> str | None:
 def build(kind: str) -> Any:
     from nnfs_core import Network
 
-    layers = {"mlp": MLP_LAYERS, "cnn": CNN_LAYERS, **ZOO_LAYERS}[kind]
+    layers = {"mlp": MLP_LAYERS, "cnn": CNN_LAYERS, **ZOO_LAYERS, **SEQUENCE_LAYERS}[kind]
     optimizer = ({"name": "adam", "learning_rate": 1e-3} if kind == "lenet" else
                  {"name": "sgd", "learning_rate": LEARNING_RATE, "momentum": MOMENTUM})
     return Network(layers=layers, optimizer=optimizer, loss="cross_entropy", input_shape=INPUT_SHAPES[kind],
                    seed=SEED)
 
-def train(model: Any, x: Array, y: Array, epochs: int) -> float:
-    history = model.fit(x, y, epochs=epochs, batch_size=BATCH_SIZE, verbose=0)
+
+def train(model: Any, x: Array, y: Array, epochs: int, batch_size: int = BATCH_SIZE) -> float:
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
     return float(history.history["loss"][-1])
 
 

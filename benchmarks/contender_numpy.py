@@ -26,7 +26,8 @@ def build(kind: str) -> Any:
     return net, rng
 
 
-def train(model: Any, x: Array, y: Array, epochs: int) -> float:
+def train(model: Any, x: Array, y: Array, epochs: int, batch_size: int = BATCH_SIZE) -> float:
+    """``batch_size`` is the one the network was built for (BATCH_SIZE: the reference has the MLP and CNN only)."""
     net, rng = model
     loss = float("nan")
     for _ in range(epochs):

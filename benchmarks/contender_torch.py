@@ -8,7 +8,23 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.workloads import BATCH_SIZE, CONV_OUT, DENSE_OUT, LEARNING_RATE, MOMENTUM, SEED, LayerCase
+from benchmarks.workloads import (
+    BATCH_SIZE,
+    CONV_OUT,
+    DENSE_OUT,
+    ENCODER_LAYERS,
+    FEEDFORWARD,
+    HEADS,
+    LEARNING_RATE,
+    LSTM_FEATURES,
+    LSTM_HIDDEN,
+    MOMENTUM,
+    SEED,
+    TRANSFORMER_DROPOUT,
+    VOCABULARY,
+    WIDTH,
+    LayerCase,
+)
 
 Array = np.ndarray[Any, Any]
 REQUIRED = "2.13.0"
@@ -65,6 +81,25 @@ def _zoo(kind: str) -> Any:
                          *separable(128, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10))
 
 
+def _sequence_model(kind: str) -> Any:
+    """The sequence models, as contender_nnfs builds them; children named "0", "1", ... as nnfs's layers."""
+    nn = _torch().nn
+
+    class LSTMLastStep(nn.LSTM):  # type: ignore[misc, name-defined]
+        def forward(self, x: Any) -> Any:  # type: ignore[override]
+            return super().forward(x)[0][:, -1]
+
+    class MeanOverSteps(nn.Module):  # type: ignore[misc, name-defined]
+        def forward(self, x: Any) -> Any:
+            return x.mean(dim=1)
+
+    if kind == "lstm":
+        return nn.Sequential(LSTMLastStep(LSTM_FEATURES, LSTM_HIDDEN, batch_first=True), nn.Linear(LSTM_HIDDEN, 10))
+    layers = [nn.TransformerEncoderLayer(WIDTH, HEADS, FEEDFORWARD, TRANSFORMER_DROPOUT, batch_first=True)
+              for _ in range(ENCODER_LAYERS)]
+    return nn.Sequential(nn.Embedding(VOCABULARY, WIDTH), *layers, MeanOverSteps(), nn.Linear(WIDTH, 10))
+
+
 def build(kind: str) -> Any:
     torch = _torch()
     nn = torch.nn
@@ -77,6 +112,8 @@ def build(kind: str) -> Any:
             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10),
         )
+    elif kind in ("lstm", "transformer"):
+        model = _sequence_model(kind)
     else:
         model = _zoo(kind)
     if kind == "lenet":
@@ -86,7 +123,7 @@ def build(kind: str) -> Any:
     return model, optimizer, torch.Generator().manual_seed(SEED)
 
 
-def train(model: Any, x: Array, y: Array, epochs: int) -> float:
+def train(model: Any, x: Array, y: Array, epochs: int, batch_size: int = BATCH_SIZE) -> float:
     torch = _torch()
     network, optimizer, generator = model
     inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
@@ -95,8 +132,8 @@ def train(model: Any, x: Array, y: Array, epochs: int) -> float:
     for _ in range(epochs):
         order = torch.randperm(len(x), generator=generator)
         total_loss, correct = 0.0, 0
-        for start in range(0, len(x), BATCH_SIZE):
-            rows = order[start : start + BATCH_SIZE]
+        for start in range(0, len(x), batch_size):
+            rows = order[start : start + batch_size]
             xb, yb = inputs[rows], targets[rows]
             optimizer.zero_grad()
             output = network(xb)

@@ -6,6 +6,9 @@ cross-entropy, with SGD (momentum 0.9, learning rate 0.01) - but LeNet-5, which 
 
 The CNN model zoo (issue 21): LeNet-5 on MNIST-sized input, the benchmark CNN, a small ResNet and a
 MobileNet-style stack of depthwise-separable blocks on CIFAR-sized input (3 x 32 x 32).
+
+The sequence models (issue 19) train with the batch sizes the issue states (`BATCH_SIZES`): an LSTM over
+28 steps of 28 features (sequential MNIST's shape) and a 2-layer Transformer encoder over 64 token ids.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ WORKLOADS: dict[str, str] = {
     "resnet_predict": "ResNet conv16-res16-pool-res32(projection)-pool-gap-10 on 3x32x32 predict",
     "mobilenet_train": "MobileNet-style conv32-3 depthwise-separable blocks-gap-10 on 3x32x32 training",
     "mobilenet_predict": "MobileNet-style conv32-3 depthwise-separable blocks-gap-10 on 3x32x32 predict",
+    "lstm_train": "LSTM(128) over 28 steps x 28 features, dense 10 on the last step, training (batch 64)",
+    "transformer_train": "Transformer encoder, 2 layers, width 128, 4 heads, FF 512, on 64 tokens, training (batch 32)",
     "memory": "MLP training on 60,000 x 784, one epoch (peak RSS)",
     "layers": "per-layer forward+backward",
 }
@@ -48,6 +53,8 @@ class Sizes:
     cnn_samples: int = 2_048
     cnn_epochs: int = 1
     zoo_samples: int = 2_048
+    lstm_samples: int = 2_048
+    transformer_samples: int = 1_024
     predict_mlp_samples: int = 10_000
     predict_cnn_samples: int = 2_048
     predict_passes: int = 5
@@ -63,7 +70,8 @@ class Sizes:
 
 
 FULL = Sizes()
-QUICK = Sizes(mlp_samples=512, mlp_epochs=1, cnn_samples=128, cnn_epochs=1, zoo_samples=64, predict_mlp_samples=512,
+QUICK = Sizes(mlp_samples=512, mlp_epochs=1, cnn_samples=128, cnn_epochs=1, zoo_samples=64, lstm_samples=128,
+              transformer_samples=64, predict_mlp_samples=512,
               predict_cnn_samples=128, predict_passes=1, memory_samples=1_024, layer_batch=8, layer_iterations=2,
               startup_runs=2, sgemm_size=256, copy_mib=8)
 
@@ -89,6 +97,30 @@ def _zoo_flops() -> dict[str, list[float]]:
     }
 
 
+# -- the sequence models (issue 19) -------------------------------------------------------------------------
+#: Batch size per model where it is not BATCH_SIZE.
+BATCH_SIZES: dict[str, int] = {"lstm": 64, "transformer": 32}
+LSTM_STEPS, LSTM_FEATURES, LSTM_HIDDEN = 28, 28, 128
+TOKENS, VOCABULARY, WIDTH, HEADS, FEEDFORWARD, ENCODER_LAYERS = 64, 1_000, 128, 4, 512, 2
+#: torch.nn.TransformerEncoderLayer's default dropout, in both contenders.
+TRANSFORMER_DROPOUT = 0.1
+
+
+def batch_size(kind: str) -> int:
+    return BATCH_SIZES.get(kind, BATCH_SIZE)
+
+
+def _sequence_flops() -> dict[str, float]:
+    """Training FLOPs per sample of the sequence models' matrix products: 3x the forward's (forward, weight
+    and input gradients), less the LSTM's input gradient of x, which nobody needs."""
+    gates = 4 * LSTM_HIDDEN
+    projection = 2.0 * LSTM_STEPS * LSTM_FEATURES * gates
+    lstm = projection + 2.0 * LSTM_STEPS * LSTM_HIDDEN * gates + 2.0 * LSTM_HIDDEN * 10
+    attention = 2.0 * TOKENS * WIDTH * (3 * WIDTH + WIDTH) + 2 * 2.0 * TOKENS * TOKENS * WIDTH
+    layer = attention + 2 * 2.0 * TOKENS * WIDTH * FEEDFORWARD
+    return {"lstm_train": 3 * lstm - projection, "transformer_train": 3 * (ENCODER_LAYERS * layer + 2.0 * WIDTH * 10)}
+
+
 def _matmul_flops_per_sample() -> dict[str, float]:
     """Matrix-product FLOPs per sample: forward; training adds the weight gradients and every input gradient
     but the first layer's (nobody needs d loss / d x)."""
@@ -99,7 +131,7 @@ def _matmul_flops_per_sample() -> dict[str, float]:
     for name, layers in {"mlp": mlp, "cnn": cnn, **_zoo_flops()}.items():
         flops[f"{name}_predict"] = sum(layers)
         flops[f"{name}_train"] = 3 * sum(layers) - layers[0]
-    return flops
+    return flops | _sequence_flops()
 
 
 #: Each throughput workload's matrix-product FLOPs per sample: at the measured sgemm rate, a ceiling.
@@ -120,15 +152,19 @@ def cnn_data(samples: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
 
 #: Each model's per-sample input shape.
 INPUT_SHAPES: dict[str, tuple[int, ...]] = {"mlp": (784,), "cnn": (1, 28, 28), "lenet": (1, 28, 28),
-                                            "resnet": (3, 32, 32), "mobilenet": (3, 32, 32)}
+                                            "resnet": (3, 32, 32), "mobilenet": (3, 32, 32),
+                                            "lstm": (LSTM_STEPS, LSTM_FEATURES), "transformer": (TOKENS,)}
 
 
 def model_data(kind: str, samples: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Inputs of the model's shape (float32 in [0, 1)) and labels in [0, 10), from the suite's seed."""
+    """Inputs of the model's shape (float32 in [0, 1); int64 token ids for the Transformer) and labels in
+    [0, 10), from the suite's seed."""
     if kind == "mlp":
         return mlp_data(samples)
     rng = np.random.default_rng(SEED)
     shape = INPUT_SHAPES[kind]
+    if kind == "transformer":
+        return rng.integers(0, VOCABULARY, (samples, *shape)), rng.integers(0, 10, samples)
     return rng.random((samples, *shape), dtype=np.float32), rng.integers(0, 10, samples)
 
 

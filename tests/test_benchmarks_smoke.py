@@ -22,7 +22,7 @@ def test_quick_run_prints_the_tables_and_writes_the_summary(tmp_path):
     summary_path = tmp_path / "bench.json"
     command = [sys.executable, "-m", "benchmarks", "--quick", "--repeats", "1", "--threads", "1",
                "--contenders", "nnfs,numpy",
-               "--workloads", "mlp_train,cnn_predict,resnet_predict,memory,layers,startup",
+               "--workloads", "mlp_train,cnn_predict,resnet_predict,lstm_train,transformer_train,memory,layers,startup",
                "--json", str(summary_path)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
@@ -36,8 +36,12 @@ def test_quick_run_prints_the_tables_and_writes_the_summary(tmp_path):
     assert summary["layers"]["dense"]["nnfs"]["ms"]["median"] > 0
     assert summary["throughput"]["resnet_predict"]["nnfs"]["samples_per_s"]["median"] > 0  # the CNN zoo
     assert "MLP and the benchmark CNN only" in summary["throughput"]["resnet_predict"]["numpy"]["note"]
+    for sequence in ("lstm_train", "transformer_train"):  # issue 19's sequence models
+        assert summary["throughput"][sequence]["nnfs"]["samples_per_s"]["median"] > 0, sequence
     assert summary["startup"]["packs_imported_by_import"] == []
     assert {goal["goal"] for goal in summary["goals"]} >= {"mlp_train: nnfs >= 0.9x numpy",
+                                                             "lstm_train: nnfs >= 1.0x torch",
+                                                             "transformer_train: nnfs >= 0.8x torch",
                                                              "import nnfs_core < 150 ms"}
     rendered = subprocess.run([sys.executable, "-m", "benchmarks", "--render", str(summary_path)], cwd=ROOT,
                               capture_output=True, text=True, timeout=60, check=False)
@@ -101,6 +105,31 @@ def test_the_zoo_models_are_the_same_network_in_both_frameworks(kind, monkeypatc
     with torch.no_grad():
         for mine, other in zip(ours, theirs):
             other.copy_(torch.from_numpy(mine if mine.shape == tuple(other.shape) else mine.T))
+    model.eval()
+    x, _ = workloads.model_data(kind, 6)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(net.predict(x), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("kind", ["lstm", "transformer"])
+def test_the_sequence_models_are_the_same_network_in_both_frameworks(kind, monkeypatch):
+    """Given nnfs's weights (moved across by name: nnfs's layers.<i>.<path> is torch's <i>.<path>), the PyTorch
+    model of each sequence workload computes nnfs's outputs."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("nnfs_sequence")
+    monkeypatch.syspath_prepend(str(ROOT))
+    from benchmarks import contender_nnfs, contender_torch, workloads
+
+    net = contender_nnfs.build(kind).build()
+    model, _, _ = contender_torch.build(kind)
+    ours = {path.removeprefix("layers."): value for path, value in net.named_parameters()}
+    theirs = dict(model.named_parameters())
+    assert sorted(ours) == sorted(theirs)
+    with torch.no_grad():
+        for path, value in ours.items():
+            theirs[path].copy_(torch.from_numpy(value))
     model.eval()
     x, _ = workloads.model_data(kind, 6)
     with torch.no_grad():

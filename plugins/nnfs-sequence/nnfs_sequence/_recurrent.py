@@ -41,6 +41,14 @@ class _LayerCache(NamedTuple):
     initial: list[States | None]  # each direction's initial states (None: zeros)
 
 
+def _with_ones(inputs: Array) -> Array:
+    """(L, N, F) -> (L N, F + 1): the rows of ``inputs`` with a 1 after them, for the bias in the product."""
+    rows = np.empty((inputs.shape[0] * inputs.shape[1], inputs.shape[2] + 1), dtype=inputs.dtype)
+    rows[:, :-1] = inputs.reshape(-1, inputs.shape[2])
+    rows[:, -1] = 1
+    return rows
+
+
 class RecurrentBase(BaseLayer):
     """Base class of the recurrent layers: batch-first (N, L, F) in, (N, L, D H) or (N, D H) out.
 
@@ -138,6 +146,11 @@ class RecurrentBase(BaseLayer):
             return None
         return self.params[names.bias_ih] + self.params[names.bias_hh]
 
+    def _scale(self) -> Array | None:
+        """A factor (G H,) for each row of the pre-activations, applied to the input projection (bias included);
+        the cell scales W_hh alike. None: no scaling."""
+        return None
+
     def _recur(self, gates: Array, names: _Names, reverse: bool, out: Array, initial: States | None) -> Any:
         """One direction's recurrence: ``gates`` (L, N, G H) holds each step's input projection (this call
         owns it and may overwrite it); ``initial`` this direction's initial states, each (N, H), or None for
@@ -204,13 +217,10 @@ class RecurrentBase(BaseLayer):
         for layer in range(self.num_layers):
             outputs = np.empty((*inputs.shape[:2], len(self._suffixes) * hidden), dtype=self.dtype)
             kept, starts = [], []
+            rows = _with_ones(inputs) if self.use_bias else inputs.reshape(-1, inputs.shape[2])
             for direction, suffix in enumerate(self._suffixes):
                 names = self._names(layer, suffix)
-                gates = self.ops.matmul(inputs.reshape(-1, inputs.shape[2]), self.params[names.weight_ih].T)
-                bias = self._input_bias(names)
-                if bias is not None:
-                    gates += bias
-                gates = gates.reshape(*inputs.shape[:2], -1)
+                gates = self.ops.matmul(rows, self._input_weight(names)).reshape(*inputs.shape[:2], -1)
                 part = outputs[..., direction * hidden:(direction + 1) * hidden]
                 start = slot(initial, layer * len(self._suffixes) + direction, self.dtype)
                 starts.append(start)
@@ -228,6 +238,18 @@ class RecurrentBase(BaseLayer):
         if self.bidirectional:
             y[:, hidden:] = last[0, :, hidden:]
         return y, caches
+
+    def _input_weight(self, names: _Names) -> Array:
+        """W_ih^T (F, G H), with the input bias as an extra row when there are biases (the rows of x get a
+        column of ones): one product gives every step's input projection, bias included. Scaled by `_scale`."""
+        weight = self.params[names.weight_ih]
+        bias = self._input_bias(names)
+        if bias is not None:
+            weight = np.concatenate([weight, bias[:, None]], axis=1)
+        scale = self._scale()
+        if scale is not None:
+            weight = weight * scale[:, None]
+        return np.ascontiguousarray(weight.T)
 
     def _final_states(self, caches: list[_LayerCache]) -> list[Array]:
         """h_n (and c_n), each (K, N, H): every direction's state after its last step."""
@@ -312,7 +334,10 @@ class RecurrentBase(BaseLayer):
             grad_hh += self.ops.matmul(grad_h[-1 if reverse else 0].T, start)
         if self.use_bias:
             grad_x.reshape(-1, rows).sum(axis=0, out=self.grads[names.bias_ih])
-            grad_h.reshape(-1, rows).sum(axis=0, out=self.grads[names.bias_hh])
+            if grad_h is grad_x:  # the LSTM's and RNN's: both biases get the same gradient
+                self.grads[names.bias_hh][...] = self.grads[names.bias_ih]
+            else:
+                grad_h.reshape(-1, rows).sum(axis=0, out=self.grads[names.bias_hh])
 
     def _steps(self, count: int, reverse: bool) -> range:
         """The order a direction visits the steps in."""

@@ -61,7 +61,7 @@ class GRU(RecurrentBase):
     def _recur(self, gates: Array, names: _Names, reverse: bool, out: Array, initial: States | None) -> Any:
         steps, n, _ = gates.shape
         hidden = self.hidden_size
-        weight_hh_t = self.params[names.weight_hh].T
+        weight_hh_t = np.ascontiguousarray(self.params[names.weight_hh].T)
         bias_hn = self.params[names.bias_hh][2 * hidden:] if self.use_bias else None
         hidden_n = np.empty((steps, n, hidden), dtype=self.dtype)  # h_{t-1} W_hn^T + b_hn, kept for backward
         scratch = np.zeros((n, 3 * hidden), dtype=self.dtype)

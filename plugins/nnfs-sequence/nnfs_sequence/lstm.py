@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnfs_core.protocols import Array
-from nnfs_sequence._kernels import sigmoid_, tanh_
 from nnfs_sequence._recurrent import RecurrentBase, _Names
 from nnfs_sequence._states import States
 
@@ -54,13 +53,27 @@ class LSTM(RecurrentBase):
     gates: ClassVar[int] = 4
     state_count: ClassVar[int] = 2
 
+    def _scale(self) -> Array:
+        # sigma(x) = (1 + tanh(x / 2)) / 2: with the i, f and o rows halved, one tanh covers the four gates
+        scale = np.full(4 * self.hidden_size, 0.5, dtype=self.dtype)
+        scale[2 * self.hidden_size:3 * self.hidden_size] = 1
+        return scale
+
+    def _shift(self) -> Array:
+        """What turns tanh(x / 2) into sigma(x) on the i, f, o columns (with `_scale`): a * scale + shift."""
+        shift = np.full(4 * self.hidden_size, 0.5, dtype=self.dtype)
+        shift[2 * self.hidden_size:3 * self.hidden_size] = 0
+        return shift
+
     def _recur(self, gates: Array, names: _Names, reverse: bool, out: Array, initial: States | None) -> Any:
         steps, n, _ = gates.shape
         hidden = self.hidden_size
-        weight_hh_t = self.params[names.weight_hh].T
+        weight_hh_t = np.ascontiguousarray((self.params[names.weight_hh] * self._scale()[:, None]).T)
+        blocks = gates.reshape(steps, n, 4, hidden)
         cells = np.empty((steps, n, hidden), dtype=self.dtype)
         tanh_cells = np.empty_like(cells)
         scratch = np.empty((n, 4 * hidden), dtype=self.dtype)
+        scale, shift = self._scale(), self._shift()
         h_prev: Array | None = None if initial is None else initial[0]
         c_prev: Array | None = None if initial is None else initial[1]
         for t in self._steps(steps, reverse):
@@ -68,10 +81,10 @@ class LSTM(RecurrentBase):
             if h_prev is not None:
                 self.ops.matmul(h_prev, weight_hh_t, out=scratch)
                 step += scratch
-            sigmoid_(step[:, :2 * hidden])
-            tanh_(step[:, 2 * hidden:3 * hidden])
-            sigmoid_(step[:, 3 * hidden:])
-            i, f, g, o = (step[:, k * hidden:(k + 1) * hidden] for k in range(4))
+            np.tanh(step, out=step)  # then (1 + a) / 2 on i, f, o, in two products over the whole row
+            step *= scale
+            step += shift
+            i, f, g, o = blocks[t, :, 0], blocks[t, :, 1], blocks[t, :, 2], blocks[t, :, 3]
             cell = cells[t]
             np.multiply(i, g, out=cell)
             if c_prev is not None:
@@ -93,45 +106,41 @@ class LSTM(RecurrentBase):
         hidden = self.hidden_size
         weight_hh = self.params[names.weight_hh]
         grad_gates = np.empty_like(gates)
+        blocks, grad_blocks = gates.reshape(steps, n, 4, hidden), grad_gates.reshape(steps, n, 4, hidden)
         grad_h = np.zeros((n, hidden), dtype=self.dtype)
         grad_c = np.zeros_like(grad_h) if grad_cells is None else np.array(grad_cells[0], dtype=self.dtype)
         tmp = np.empty_like(grad_h)
         order = self._steps(steps, reverse)
         for position in range(steps - 1, -1, -1):
             t = order[position]
-            i, f, g, o = (gates[t, :, k * hidden:(k + 1) * hidden] for k in range(4))
-            d_i, d_f, d_g, d_o = (grad_gates[t, :, k * hidden:(k + 1) * hidden] for k in range(4))
+            i, f, g, o = blocks[t, :, 0], blocks[t, :, 1], blocks[t, :, 2], blocks[t, :, 3]
+            d_ifg, d_f, d_g, d_o = (grad_blocks[t, :, :3], grad_blocks[t, :, 1], grad_blocks[t, :, 2],
+                                    grad_blocks[t, :, 3])
+            tanh_cell = tanh_cells[t]
             grad_h += grad[t]
-            # d o_pre = dh tanh(c) o (1 - o)
-            np.subtract(1, o, out=tmp)
-            tmp *= o
-            tmp *= tanh_cells[t]
-            np.multiply(grad_h, tmp, out=d_o)
-            # dc += dh o (1 - tanh(c)^2)
-            np.multiply(tanh_cells[t], tanh_cells[t], out=tmp)
+            # each gate's derivative: a (1 - a) for the sigmoids i, f, o; 1 - g^2 for g
+            np.subtract(1, gates[t], out=grad_gates[t])
+            grad_gates[t] *= gates[t]
+            np.multiply(g, g, out=d_g)
+            np.subtract(1, d_g, out=d_g)
+            # dc += dh o (1 - tanh(c)^2);  d o_pre = dh tanh(c) o (1 - o)
+            np.multiply(tanh_cell, tanh_cell, out=tmp)
             np.subtract(1, tmp, out=tmp)
             tmp *= o
             tmp *= grad_h
             grad_c += tmp
-            # d i_pre = dc g i (1 - i);  d g_pre = dc i (1 - g^2)
-            np.subtract(1, i, out=tmp)
-            tmp *= i
-            tmp *= g
-            np.multiply(grad_c, tmp, out=d_i)
-            np.multiply(g, g, out=tmp)
-            np.subtract(1, tmp, out=tmp)
-            tmp *= i
-            np.multiply(grad_c, tmp, out=d_g)
-            # d f_pre = dc c_{t-1} f (1 - f); dc_{t-1} = dc f
+            d_o *= tanh_cell
+            d_o *= grad_h
+            # d i_pre = dc g i (1 - i);  d f_pre = dc c_{t-1} f (1 - f);  d g_pre = dc i (1 - g^2)
+            grad_blocks[t, :, 0] *= g
             c_before = cells[order[position - 1]] if position > 0 else c_start
-            if c_before is not None:
-                np.subtract(1, f, out=tmp)
-                tmp *= f
-                tmp *= c_before
-                np.multiply(grad_c, tmp, out=d_f)
-            else:
+            if c_before is None:
                 d_f.fill(0)
+            else:
+                d_f *= c_before
+            d_g *= i
+            d_ifg *= grad_c[:, None, :]
+            # dc_{t-1} = dc f;  dh_{t-1} = d gates_pre W_hh (at the first step: the initial state's gradient)
             grad_c *= f
-            # dh_{t-1} = d gates_pre W_hh (at the first step: the initial state's gradient)
             self.ops.matmul(grad_gates[t], weight_hh, out=grad_h)
         return grad_gates, grad_gates, (grad_h, grad_c)

@@ -57,7 +57,7 @@ class RNN(RecurrentBase):
 
     def _recur(self, gates: Array, names: _Names, reverse: bool, out: Array, initial: States | None) -> Any:
         activation = tanh_ if self.nonlinearity == "tanh" else relu_
-        weight_hh_t = self.params[names.weight_hh].T
+        weight_hh_t = np.ascontiguousarray(self.params[names.weight_hh].T)
         scratch = np.empty(gates.shape[1:], dtype=self.dtype)
         h_prev = None if initial is None else initial[0]
         for t in self._steps(gates.shape[0], reverse):
