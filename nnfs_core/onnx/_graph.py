@@ -32,6 +32,8 @@ class OnnxGraph:
         The network's floating dtype; `weight` casts to it, so the graph computes in one precision.
     path : str
         The path of the layer being exported (``"layers.2.body.0"``).
+    padding_mask : str or None
+        The bool (N, L) tensor marking padded steps that the layer being exported was handed, or None.
     """
 
     def __init__(self, opset: int, dtype: Any) -> None:
@@ -40,6 +42,7 @@ class OnnxGraph:
         self.opset = int(opset)
         self.dtype = np.dtype(dtype)
         self.path = ""
+        self.padding_mask: str | None = None
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
         self._helper = helper
@@ -83,7 +86,7 @@ class OnnxGraph:
         if source is not None and key in self._arrays:
             return self._arrays[key]
         tensor_name = self.unique(name)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), tensor_name))
+        self.initializers.append(numpy_helper.from_array(np.array(array, order="C"), tensor_name))
         if source is not None:
             self._arrays[key] = tensor_name
             self._keep.append(source)
@@ -113,13 +116,23 @@ class OnnxGraph:
         return self.node("Reshape", [x, self.constant(list(shape), "shape")])
 
     # -- layers -----------------------------------------------------------------------------------------
-    def export(self, layer: Any, x: str, name: str) -> str:
-        """Export a child ``layer`` fed ``x`` at ``<path>.<name>`` with its exporter; its output's name."""
+    def export(self, layer: Any, x: str, name: str, *, padding_mask: str | None = None) -> str:
+        """Export a child ``layer`` fed ``x`` at ``<path>.<name>`` with its exporter; its output's name.
+
+        ``padding_mask`` names a bool (N, L) tensor, True at padded steps, that a layer taking one reads as
+        `padding_mask` while its exporter runs (a ``masked`` combinator hands it to its layers); the
+        layer's own children get none unless it passes it on.
+        """
         from nnfs_core.onnx._exporters import exporter_of
 
+        outer_mask = self.padding_mask
         with self.at(name):
             exporter = exporter_of(layer, self.path)
-            output = exporter(layer, self, x)
+            self.padding_mask = padding_mask
+            try:
+                output = exporter(layer, self, x)
+            finally:
+                self.padding_mask = outer_mask
         if not isinstance(output, str):
             raise ExportError(f"the ONNX exporter of layer {self.path}.{name} ({type(layer).__name__}) returned "
                               f"{output!r}; an exporter returns the name of its output tensor (a str)")
