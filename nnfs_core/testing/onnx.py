@@ -43,12 +43,15 @@ def _randomised(network: Any, seed: int) -> None:
 
 def check_onnx_export(component: Any, input_shape: tuple[int, ...] | None = None, *, opset: int | None = None,
                       batch_size: int = 3, rtol: float = 1e-5, atol: float = 1e-5, seed: int = 0,
-                      x: Any = None) -> Any:
+                      x: Any = None, randomize: bool | None = None) -> Any:
     """Export ``component`` to ONNX, run it in onnxruntime and compare with ``Network.predict``; the model.
 
     ``component`` is a layer or activation (an instance, or a class made with its ``example_args``), put
     alone in a float32 `Network` for samples of ``input_shape`` (default: its ``example_input_shape``) with
-    its parameters and state randomised, or a built `Network`, exported as it is. The input is ``x``, or
+    its parameters and state randomised (unless ``randomize=False``), or a built `Network`, exported as it
+    is (``randomize=True`` randomises its parameters and state in place first: a network fresh from its
+    config has BatchNorm's running statistics at 0 and 1, which would hide an exporter that drops them).
+    The input is ``x``, or
     ``batch_size`` samples of the layer's ``example_input`` (integer ids for an embedding) or normal floats.
     Raises `ConformanceError` naming the component and the largest difference.
     """
@@ -59,6 +62,8 @@ def check_onnx_export(component: Any, input_shape: tuple[int, ...] | None = None
         network, name = component, "the network"
         if x is None:
             raise ConformanceError("check_onnx_export(network) needs the input x to compare on")
+        if randomize:
+            _randomised(network, seed + 1)
     else:
         layer = instance(component)
         if input_shape is not None:
@@ -66,7 +71,8 @@ def check_onnx_export(component: Any, input_shape: tuple[int, ...] | None = None
         name = type(layer).__name__
         network = Network([fresh(layer)], input_shape=input_shape_of(layer), seed=seed)
         network.build()
-        _randomised(network, seed + 1)
+        if randomize is not False:
+            _randomised(network, seed + 1)
         if x is None:
             x = batch(layer, n=batch_size, dtype=np.float32, seed=seed + 2)
     x = np.asarray(x, dtype=network.input_dtype)
