@@ -279,3 +279,40 @@ def test_a_composite_that_builds_a_child_without_build_child_is_refused(tmp_path
             Network.load(path)
     finally:
         registry.layers.unregister("budget_sneaky")
+
+
+def test_a_composite_with_arrays_of_its_own_is_counted(tmp_path):
+    """A layer that holds layers and arrays of its own (attention's projections next to a memory path) is
+    counted for both: what it declares and what its children cost. It used to count its children only, so
+    a small file made it allocate its E x E weights unbounded."""
+    from nnfs_core.layers.composite import CompositeLayer
+
+    class Projection(CompositeLayer):
+        def __init__(self, width: int = 4) -> None:
+            super().__init__()
+            self.width = width
+
+        def children(self):
+            return []
+
+        def build_cost(self, input_shape):
+            return 2 * self.width * self.width, self.width
+
+        def build(self, input_shape, *, rng, dtype):
+            super().build(input_shape, rng=rng, dtype=dtype)
+            self.collect_arrays()
+            self.params["weight"] = np.zeros((self.width, self.width), dtype)
+            self.output_shape = (self.width,)
+            return self.output_shape
+
+    registry.layers.register("budget_projection", override=True)(Projection)
+    try:
+        path = _model_file(tmp_path / "projection.nnfs", [{"name": "budget_projection", "width": 40_000}], [10])
+        assert "load budget" in _refused_cheaply(path)
+        nested = [{"name": "sequential", "layers": [{"name": "budget_projection", "width": 40_000}]}]
+        assert "load budget" in _refused_cheaply(_model_file(tmp_path / "nested.nnfs", nested, [10]))
+        small = Network([{"name": "budget_projection", "width": 8}], input_shape=(10,), seed=0).build()
+        small.save(tmp_path / "small.nnfs")
+        assert Network.load(tmp_path / "small.nnfs").layers[0].params["weight"].shape == (8, 8)
+    finally:
+        registry.layers.unregister("budget_projection")

@@ -123,13 +123,23 @@ def layer_cost(layer: Any, config: dict[str, Any], input_shape: Sequence[int]) -
     """(held, scratch per sample) of ``layer`` (constructed, not built) on samples of ``input_shape``.
 
     A composite counts its children: built, at the shapes they were built for; not built, nothing here -
-    `guarded_build` counts each child as it is built, before it allocates.
+    `guarded_build` counts each child as it is built, before it allocates. A composite that declares
+    ``build_cost`` (one with arrays of its own, as attention's projections) adds what it declares.
     """
     if _is_composite(layer):
-        return _composite_cost(layer) if getattr(layer, "built", False) else (0, 0)
-    declare = getattr(layer, "build_cost", None)
-    if declare is None:
+        held, scratch = _composite_cost(layer) if getattr(layer, "built", False) else (0, 0)
+        if getattr(layer, "build_cost", None) is None:
+            return held, scratch
+        own_held, own_scratch = _declared(layer, input_shape)
+        return held + own_held, scratch + own_scratch
+    if getattr(layer, "build_cost", None) is None:
         return default_cost(config, input_shape), 0
+    return _declared(layer, input_shape)
+
+
+def _declared(layer: Any, input_shape: Sequence[int]) -> tuple[int, int]:
+    """What ``layer.build_cost(input_shape)`` declares, as (held, scratch per sample)."""
+    declare = layer.build_cost
     who = type(layer).__name__
     cost = declare(tuple(input_shape))
     if isinstance(cost, tuple) and len(cost) == 2:
@@ -207,7 +217,7 @@ class Guard:
 
     def before(self, name: str, layer: Any, input_shape: tuple[int, ...]) -> None:
         self.seen.add(id(layer))
-        if _is_composite(layer):
+        if _is_composite(layer) and getattr(layer, "build_cost", None) is None:
             return
         config = layer.get_config()
         self.tally.add(f"{self.where}.{name} ({type(layer).__name__}, config {str(config)[:160]})",

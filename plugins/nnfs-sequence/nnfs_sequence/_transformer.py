@@ -77,14 +77,12 @@ class TransformerBase(CompositeLayer):
         return [*named, ("activation", self.activation_layer)]
 
     def build_cost(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
-        """Attention, the two linear maps and the norms with their gradients; per sample their activations."""
+        """What the block adds to its children's cost (the load budget counts those, the attentions' own
+        projections included): nothing held; per sample, each sublayer's residual sum (L, E)."""
         if len(input_shape) != 2:
             return 0, 0
         steps, width = input_shape
-        attention = len(self._attention_children()) * (4 * width * width + 4 * width)
-        held = attention + 2 * width * self.dim_feedforward + self.dim_feedforward + width + 2 * len(self.norms) * width
-        per_sample = len(self._attention_children()) * (8 * steps * width + 3 * self.num_heads * steps * steps)
-        return 2 * held, per_sample + 4 * steps * self.dim_feedforward + 8 * steps * width
+        return 0, len(self.norms) * steps * width
 
     def build(self, input_shape: tuple[int, ...], *, rng: np.random.Generator, dtype: Any) -> tuple[int, ...]:
         owner = type(self).__name__
