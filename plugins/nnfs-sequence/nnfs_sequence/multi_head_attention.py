@@ -189,7 +189,8 @@ class MultiHeadAttention(CompositeLayer):
         probabilities = _softmax(scores)
         dropped, keep = probabilities, None
         if training and self.dropout > 0:
-            keep = (self._rng.random(probabilities.shape) >= self.dropout).astype(self.dtype)
+            draws = self._rng.random(probabilities.shape, dtype=self.dtype)  # in the layer's dtype: no float64 array
+            keep = (draws >= self.dropout).astype(self.dtype)
             keep *= self.dtype.type(1.0 / (1.0 - self.dropout))
             dropped = probabilities * keep
         context = self.ops.matmul(dropped, v).transpose(0, 2, 1, 3).reshape(n, steps, width)
