@@ -21,6 +21,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write (model.onnx)")
     parser.add_argument("--opset", type=int, default=None,
                         help="the ONNX operator set to write for (default 17, the oldest the exporters support)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                        help="the precision of the exported graph (default: the model's; float32 for a float64 "
+                             "model that onnxruntime should run with convolutions)")
     parser.add_argument("--trust-file", action="store_true",
                         help="load the model without the load budget (a file you trust; see docs/file-format.md)")
     parser.set_defaults(run=run)
@@ -42,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
     network = _load_model(args.model, args.trust_file)
     opset = DEFAULT_OPSET if args.opset is None else args.opset
     output.parent.mkdir(parents=True, exist_ok=True)
-    written = save_onnx(network, output, opset=opset)
+    written = save_onnx(network, output, opset=opset, dtype=args.dtype)
+    dtype = args.dtype or network.dtype.name
+    input_dtype = dtype if network.input_dtype.kind == "f" else network.input_dtype.name
     shape = ", ".join(["N", *map(str, network.input_shape)])
-    print(f"{written}: ONNX opset {opset}, input 'input' ({shape}) {network.input_dtype.name}, output 'output' "
-          f"(N, {', '.join(map(str, network.layers[-1].output_shape))}) {network.dtype.name}")
+    print(f"{written}: ONNX opset {opset}, input 'input' ({shape}) {input_dtype}, output 'output' "
+          f"(N, {', '.join(map(str, network.layers[-1].output_shape))}) {dtype}")
     return 0

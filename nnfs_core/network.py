@@ -556,16 +556,17 @@ class Network:
 
         persistence.load_weights(self, path)
 
-    def to_onnx(self, path: str | os.PathLike[str], *, opset: int = 17) -> None:
+    def to_onnx(self, path: str | os.PathLike[str], *, opset: int = 17, dtype: Any = None) -> None:
         """Write the network as an ONNX model (inference: dropout is the identity, BatchNorm uses its running
         statistics) that onnxruntime runs to the outputs of ``predict``. Needs ``pip install 'nnfs-core[onnx]'``.
 
-        The graph's input is ``input`` (N, *input_shape), its output ``output``; ``opset`` 17 or newer. A
-        layer with no exporter raises ``ExportError`` naming it (docs/interop.md, "ONNX export").
+        The graph's input is ``input`` (N, *input_shape), its output ``output``; ``opset`` 17 or newer; it
+        computes in the network's dtype, or in ``dtype`` ("float32" for a float64 network: onnxruntime has no
+        float64 Conv). A layer with no exporter raises ``ExportError`` naming it (docs/interop.md, "ONNX export").
         """
         from nnfs_core.onnx import save_onnx
 
-        save_onnx(self, path, opset=opset)
+        save_onnx(self, path, opset=opset, dtype=dtype)
 
     def __repr__(self) -> str:
         return f"Network({len(self.layers)} layers, input_shape={self.input_shape}, dtype={self.dtype.name})"

@@ -171,6 +171,10 @@ def test_nnfs_export_writes_a_model_onnxruntime_runs(tmp_path, capsys):
     model = onnx.load(tmp_path / "out/m.onnx")
     np.testing.assert_allclose(run_onnx(model, x), Network.load(tmp_path / "model.nnfs").predict(x),
                                rtol=1e-5, atol=1e-5)
+    assert main(["export", str(tmp_path / "model.nnfs"), "-o", str(tmp_path / "d.onnx"), "--dtype", "float64"]) == 0
+    assert "input 'input' (N, 3) float64, output 'output' (N, 2) float64" in capsys.readouterr().out
+    np.testing.assert_allclose(run_onnx(onnx.load(tmp_path / "d.onnx"), x.astype(np.float64)),
+                               Network.load(tmp_path / "model.nnfs").predict(x), rtol=1e-5, atol=1e-5)
 
 
 def test_nnfs_export_refuses_a_directory_a_missing_model_and_a_bad_opset(tmp_path, capsys):
@@ -183,3 +187,20 @@ def test_nnfs_export_refuses_a_directory_a_missing_model_and_a_bad_opset(tmp_pat
     assert main(["export", model, "-o", str(tmp_path / "m.onnx"), "--opset", "12"]) == 2
     assert "opset must be an integer from 17" in capsys.readouterr().err
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_a_float64_network_exports_in_float64_or_cast_to_float32(tmp_path):
+    import onnx
+
+    net = Network([Dense(5), {"name": "layer_norm"}, {"name": "batch_norm"}, Dense(2)], input_shape=(3,),
+                  dtype="float64", seed=0).build()
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    model = check_onnx_export(net, x=x, rtol=1e-12, atol=1e-12, randomize=True)
+    assert model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    net.to_onnx(tmp_path / "m.onnx", dtype="float32")
+    single = onnx.load(tmp_path / "m.onnx")
+    assert {t.data_type for t in single.graph.initializer} == {onnx.TensorProto.FLOAT}
+    np.testing.assert_allclose(run_onnx(single, x.astype(np.float32)), net.predict(x), rtol=1e-5, atol=1e-5)
+    for dtype in ("int32", "float16", "no-such-type"):
+        with pytest.raises(ExportError, match="dtype must be"):
+            export_model(net, dtype=dtype)

@@ -48,13 +48,26 @@ def _built(network: Any) -> None:
         network.build()
 
 
-def export_model(network: Any, *, opset: int = DEFAULT_OPSET) -> Any:
+def _checked_dtype(network: Any, dtype: Any) -> np.dtype[Any]:
+    if dtype is None:
+        return np.dtype(network.dtype)
+    try:
+        chosen = np.dtype(dtype)
+    except TypeError as error:
+        raise ExportError(f"dtype must be a floating type such as 'float32', got {dtype!r}") from error
+    if chosen not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ExportError(f"dtype must be float32 or float64, got {dtype!r}")
+    return chosen
+
+
+def export_model(network: Any, *, opset: int = DEFAULT_OPSET, dtype: Any = None) -> Any:
     """The network as an ``onnx.ModelProto``, checked by ``onnx.checker`` (shapes inferred).
 
     The graph's input ``input`` has shape (N, *network.input_shape) and the network's ``input_dtype``
     (integer ids stay int64); its output ``output`` is what ``network.predict`` returns, in the network's
-    dtype. The batch axis ``N`` is free. ``network.metadata`` travels as the JSON metadata property
-    ``nnfs.metadata``.
+    dtype, or in ``dtype`` when given: a float64 network exported as float32 has its weights cast (onnxruntime
+    has no float64 kernel for some ops, Conv among them). The batch axis ``N`` is free. ``network.metadata``
+    travels as the JSON metadata property ``nnfs.metadata``.
     """
     onnx = require_onnx()
     from onnx import helper
@@ -64,7 +77,8 @@ def export_model(network: Any, *, opset: int = DEFAULT_OPSET) -> Any:
 
     opset = _checked_opset(opset, onnx)
     _built(network)
-    graph = OnnxGraph(opset, network.dtype)
+    dtype = _checked_dtype(network, dtype)
+    graph = OnnxGraph(opset, dtype)
     x = INPUT
     graph.unique(INPUT)
     for index, layer in enumerate(network.layers):
@@ -72,8 +86,9 @@ def export_model(network: Any, *, opset: int = DEFAULT_OPSET) -> Any:
     output_shape = tuple(network.layers[-1].output_shape)
     graph.nodes.append(helper.make_node("Identity", [x], [OUTPUT], name=OUTPUT))
     to_type = helper.np_dtype_to_tensor_dtype
-    inputs = [helper.make_tensor_value_info(INPUT, to_type(network.input_dtype), [BATCH, *network.input_shape])]
-    outputs = [helper.make_tensor_value_info(OUTPUT, to_type(network.dtype), [BATCH, *output_shape])]
+    input_dtype = dtype if network.input_dtype.kind == "f" else network.input_dtype
+    inputs = [helper.make_tensor_value_info(INPUT, to_type(input_dtype), [BATCH, *network.input_shape])]
+    outputs = [helper.make_tensor_value_info(OUTPUT, to_type(dtype), [BATCH, *output_shape])]
     proto = helper.make_graph(graph.nodes, "nnfs", inputs, outputs, initializer=graph.initializers)
     model = helper.make_model(proto, opset_imports=[helper.make_opsetid("", opset)], producer_name="nnfs",
                               producer_version=__version__)
@@ -96,9 +111,9 @@ def _ir_version_of(onnx: Any, opset: int) -> int:
     return int(onnx.IR_VERSION)
 
 
-def save_onnx(network: Any, path: str | os.PathLike[str], *, opset: int = DEFAULT_OPSET) -> Path:
+def save_onnx(network: Any, path: str | os.PathLike[str], *, opset: int = DEFAULT_OPSET, dtype: Any = None) -> Path:
     """Export ``network`` and write it to ``path`` (``.onnx``); the path written."""
-    model = export_model(network, opset=opset)
+    model = export_model(network, opset=opset, dtype=dtype)
     target = Path(path)
     try:
         target.write_bytes(model.SerializeToString())
