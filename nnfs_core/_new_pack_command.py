@@ -35,6 +35,11 @@ KINDS: dict[str, Example] = {
     "dataset": Example("nnfs.datasets", "xor", "xor", "load_xor"),
 }
 LAYER = KINDS["layer"]  # the template itself is a layer pack; other kinds swap in their example
+ONNX_EXPORTER = f"""
+# Optional: how a layer exports to ONNX (nnfs export, Network.to_onnx), registered under the layer's own name.
+[project.entry-points."nnfs.onnx_exporters"]
+{LAYER.name} = "{TEMPLATE_PACKAGE}.{LAYER.module}:export_onnx"
+"""
 
 
 def add_parser(commands: Any) -> None:
@@ -59,6 +64,7 @@ def _for_kind(text: str, example: Example) -> str:
         f"from {TEMPLATE_PACKAGE}.{LAYER.module} import {LAYER.public}":
             f"from {TEMPLATE_PACKAGE}.{example.module} import {example.public}",
         f'__all__ = ["{LAYER.public}"]': f'__all__ = ["{example.public}"]',
+        ONNX_EXPORTER: "",  # only a layer exports to ONNX
     }
     for old, new in swaps.items():
         text = text.replace(old, new)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnfs_core.protocols import Array, BaseLayer
+
+if TYPE_CHECKING:
+    from nnfs_core.onnx import OnnxGraph
 
 
 class FeatureScale(BaseLayer):
@@ -42,3 +45,9 @@ class FeatureScale(BaseLayer):
         # gradient (never +=): the optimizer reads it after every batch.
         self.grads["weight"][...] = (grad * x).reshape(-1, grad.shape[-1]).sum(axis=0)
         return grad * self.params["weight"]
+
+
+def export_onnx(layer: FeatureScale, graph: OnnxGraph, x: str) -> str:
+    """The layer in ONNX (``nnfs export``, ``Network.to_onnx``): one Mul by the weight, which broadcasts over
+    the last axis as in ``forward_pass``. Registered in pyproject.toml under the layer's own name."""
+    return graph.node("Mul", [x, graph.weight(layer.params["weight"], "weight")])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from nnfs_example_pack import FeatureScale
 
 from nnfs_core import Network, registry
-from nnfs_core.testing import check_distribution, parametrize_with_checks
+from nnfs_core.testing import check_distribution, check_onnx_export, parametrize_with_checks
 
 DISTRIBUTION = "nnfs-example-pack"
 
@@ -36,3 +37,9 @@ def test_a_network_uses_it_by_name():
     net.fit(x, y, epochs=40, batch_size=16, verbose=0)
     np.testing.assert_allclose(net.layers[0].params["weight"], [2.0, -1.0, 0.5], atol=1e-3)
     registry.optimizers.unregister("example_pack_sgd")
+
+
+def test_it_exports_to_onnx():
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")  # pip install 'nnfs-core[onnx]' onnxruntime to run it
+    check_onnx_export(FeatureScale(init=0.5), (2, 3))  # onnxruntime computes what Network.predict does

@@ -108,3 +108,20 @@ def test_a_character_model_exports_whole():
     assert net.input_dtype == np.int64
     model = check_onnx_export(net, x=np.random.default_rng(0).integers(0, 12, (3, 7)))
     assert model.graph.input[0].type.tensor_type.elem_type == 7  # INT64: the ids stay integers
+
+
+@pytest.mark.parametrize("opset", [18, "newest"])
+@pytest.mark.parametrize("reduction", ["last_step", "masked_mean_pooling"])
+def test_reductions_take_their_axes_as_inputs_from_opset_18(opset, reduction):
+    import onnx
+
+    opset = onnx.defs.onnx_opset_version() if opset == "newest" else opset
+    layers = [{"name": "embedding", "num_embeddings": 9, "embedding_dim": E, "padding_idx": 0, "max_norm": 1.0},
+              reduction]  # max_norm: ReduceSum; the masked step reductions: ReduceMax, ReduceSum
+    masked = registry.layers.create({"name": "masked", "layers": layers})
+    assert check_onnx_export(masked, (L,), x=IDS, opset=opset).opset_import[0].version == opset
+    x = np.random.default_rng(0).normal(size=(4, L, 3)).astype(np.float32)
+    x[0, 2:] = 0.0
+    x[1] = 0.0
+    by_value = registry.layers.create({"name": "masked", "mask_value": 0.0, "layers": [reduction]})  # ReduceMin
+    check_onnx_export(by_value, (L, 3), x=x, opset=opset)
