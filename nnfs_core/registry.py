@@ -434,10 +434,12 @@ class Registry:
 
     def _not_found_message(self, name: str) -> str:
         kinds = (self.kind, *self.fallbacks)
-        available = {kind: of_kind(kind).names() for kind in kinds}
+        registries = [self, *(of_kind(kind) for kind in self.fallbacks)]  # self may be no kind (onnx_exporters)
+        available = {registry.kind: registry.names() for registry in registries}
         lines = [f"No {self.kind} component named {name!r}."]
         key = normalize(name)
-        disabled = {entry.distribution for kind in kinds for entry in _scan().disabled[KINDS[kind]] if entry.key == key}
+        disabled = {entry.distribution for registry in registries for entry in _scan().disabled[registry.group]
+                    if entry.key == key}
         for dist in sorted(disabled):
             lines.append(f"It comes from {dist}, which NNFS_DISABLE_PLUGINS switches off.")
         for dist, provided in FIRST_PARTY.items():

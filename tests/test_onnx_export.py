@@ -204,3 +204,15 @@ def test_a_float64_network_exports_in_float64_or_cast_to_float32(tmp_path):
     for dtype in ("int32", "float16", "no-such-type"):
         with pytest.raises(ExportError, match="dtype must be"):
             export_model(net, dtype=dtype)
+
+
+def test_the_exporters_are_looked_up_like_components_but_are_no_kind(capsys):
+    from nnfs_core.errors import ComponentNotFoundError
+
+    assert "dense" in registry.onnx_exporters and "onnx_exporters" not in registry.kinds()
+    assert registry.onnx_exporters.entry("dense").distribution == "nnfs-core"
+    with pytest.raises(ComponentNotFoundError, match=r"No onnx_exporters component named 'no_such_layer'.*"
+                                                     r"Available onnx_exporters: .*dense"):
+        registry.onnx_exporters.get("no_such_layer")
+    assert main(["plugins", "dense"]) == 0
+    assert "onnx" not in capsys.readouterr().out  # nnfs plugins lists components, not their exporters
