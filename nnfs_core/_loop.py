@@ -101,15 +101,15 @@ def forward(layers: list[Any], x: Array, training: bool = False) -> Array:
     return x
 
 
-def train_step(network: Any, x: Array, y: Array, params: Any, grads: Any, backup: list[Array],
+def train_step(network: Any, x: Array, y: Array, params: Any, grads: Any,
                strategy: Strategy | None = None, accumulator: GradientAccumulator | None = None,
                step: bool = True) -> tuple[float, Array]:
     """Forward keeping each layer's cache, loss, backward through the caches, one optimizer step.
 
     The caches live in this call only (docs/architecture.md, "The life of a training step"): an
     inference call on the same network meanwhile, from a callback or another thread, cannot change them.
-    A ``strategy`` of several processes averages the gradients over them before the step. ``backup`` is
-    the caller's scratch for ``apply_finite_step``. With an ``accumulator`` (``fit(accumulate=k)``) the
+    A ``strategy`` of several processes averages the gradients over them before the step, which
+    ``apply_finite_step`` takes only on finite gradients. With an ``accumulator`` (``fit(accumulate=k)``) the
     gradients are added to it and the step waits for ``step`` (the group's last batch), taken on the
     group's mean gradient. Returns the batch's loss and the network's output.
     """
@@ -131,7 +131,7 @@ def train_step(network: Any, x: Array, y: Array, params: Any, grads: Any, backup
     if strategy is not None:  # gradients averaged over the processes; a step only if every loss was finite
         finite = strategy.reduce_gradients(grads, finite)
     if finite:
-        apply_finite_step(network.optimizer, params, grads, backup)
+        apply_finite_step(network.optimizer, params, grads)
     return loss, output
 
 
@@ -190,7 +190,6 @@ def run_epochs(
     local_batch = strategy.local_batch_size(batch_size)
     buffer = np.empty((min(local_batch, len(x)), *x.shape[1:]), dtype=x.dtype) if shuffle else None
     names = ["loss", *(metric.name for metric in metrics)]
-    backup: list[Array] = []  # the parameters before each step, reused (see _finite_step)
     progress = network.fit_progress = FitProgress(len(x), batch_size, shuffle, steps, callbacks, accumulate=accumulate)
     accumulator = progress.accumulator = GradientAccumulator(grads) if accumulate > 1 else None
     if accumulator is not None and resume is not None and resume.accumulated is not None:
@@ -211,7 +210,7 @@ def run_epochs(
                 hook.on_batch_start(network=network, epoch=epoch, batch=batch)
                 try:
                     progress.stepped = (batch + 1) % accumulate == 0 or batch + 1 == steps
-                    loss, output = train_step(network, xb, yb, params, grads, backup, strategy, accumulator,
+                    loss, output = train_step(network, xb, yb, params, grads, strategy, accumulator,
                                               progress.stepped)
                 except TrainingDivergedError as error:
                     raise TrainingDivergedError(f"epoch {epoch + 1}, batch {batch + 1}: {error}") from None

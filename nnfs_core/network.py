@@ -122,7 +122,6 @@ class Network:
         self.metadata: dict[str, Any] = {}
         self.stop_training = False
         self.fit_progress: Any = None  # where a running fit stands (nnfs_core._loop.FitProgress), else None
-        self._step_backup: list[Array] = []  # the parameters before the running step (see _finite_step)
 
     # -- structure -------------------------------------------------------------------------------------
     def add(self, layer: Any, input_shape: Sequence[int] | None = None) -> Network:
@@ -278,7 +277,7 @@ class Network:
         x, y = self._check_training_data(x, y)
         with self._threads():
             params, grads = _parameters.optimizer_arguments(self)
-            return _loop.train_step(self, x, y, params, grads, self._step_backup)[0]
+            return _loop.train_step(self, x, y, params, grads)[0]
 
     def _threads(self) -> AbstractContextManager[None]:
         """The backend's set-up for running these layers (the CPU backend's threads and BLAS policy)."""

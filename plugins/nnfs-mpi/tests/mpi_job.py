@@ -94,7 +94,7 @@ def emulate(model: str, ranks: int, out: str) -> None:
                 for name, value in net.named_state():
                     value[...] = before[name]
                 shard = positions[rank::ranks]
-                train_step(net, x[shard], y[shard], params, grads, [], keep)
+                train_step(net, x[shard], y[shard], params, grads, keep)
                 for name in summed:
                     summed[name] += keep.kept[name]
                 for name, value in net.named_state():
