@@ -5,7 +5,7 @@ finite is not applied (the optimizer's state is not touched either), and ``Train
 the weights keep their last finite values. An update that overflows from finite gradients (a step size
 far too large) is caught right after the step, before any callback sees the weights, and the error says
 that the weights are no longer usable. Backing every parameter up before each step would undo that rarer
-case too, at the price of a copy of the whole model per step (11% of a small MLP's training time, and
+case too, at the price of a copy of the whole model per step (about 4% of a small MLP's training time, and
 twice the model's memory); torch's GradScaler likewise skips a step on non-finite gradients and keeps no
 copy (docs/architecture.md, "The life of a training step").
 """
