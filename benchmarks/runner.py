@@ -96,9 +96,11 @@ def machine(contenders: list[str], sizes: workloads.Sizes, threads: int) -> dict
                             "load_average_before": list(os.getloadavg()),
                             "openblas_env": {key: os.environ.get(key) for key in
                                              ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}}
-    for contender in ("numpy", "torch"):
-        if contender in contenders:
-            info[contender] = run_child(contender, "machine", sizes, threads)
+    # NumPy's BLAS and its kernel (threadpoolctl) and sgemm rate are what nnfs runs on too: probed for either.
+    if {"numpy", "nnfs"} & set(contenders):
+        info["numpy"] = run_child("numpy", "machine", sizes, threads)
+    if "torch" in contenders:
+        info["torch"] = run_child("torch", "machine", sizes, threads)
     return info
 
 
