@@ -42,10 +42,8 @@ class Adadelta(BaseOptimizer):
         Added inside both square roots, default 1e-6 (torch's).
     weight_decay : float
         L2 penalty added to the gradient.
-    clip_norm, clip_value : float, optional
-        Gradient clipping, see ``BaseOptimizer``.
-    param_groups : list of dict, optional
-        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
+    clip_norm, clip_value, param_groups : optional
+        Gradient clipping and per-group hyperparameters, as for every optimizer (``BaseOptimizer``).
     """
 
     def __init__(

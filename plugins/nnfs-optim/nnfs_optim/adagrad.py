@@ -43,10 +43,8 @@ class Adagrad(BaseOptimizer):
         Starting value of s, >= 0.
     eps : float
         Added to the denominator, default 1e-10 (torch's).
-    clip_norm, clip_value : float, optional
-        Gradient clipping, see ``BaseOptimizer``.
-    param_groups : list of dict, optional
-        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
+    clip_norm, clip_value, param_groups : optional
+        Gradient clipping and per-group hyperparameters, as for every optimizer (``BaseOptimizer``).
     """
 
     def __init__(

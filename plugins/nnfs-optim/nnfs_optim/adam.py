@@ -50,10 +50,8 @@ class Adam(AdamFamily):
     decoupled_weight_decay : bool
         Decay the weights directly instead of through the gradient; ``Adam(decoupled_weight_decay=True)``
         is ``AdamW``.
-    clip_norm, clip_value : float, optional
-        Gradient clipping, see ``BaseOptimizer``.
-    param_groups : list of dict, optional
-        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
+    clip_norm, clip_value, param_groups : optional
+        Gradient clipping and per-group hyperparameters, as for every optimizer (``BaseOptimizer``).
     """
 
     def __init__(

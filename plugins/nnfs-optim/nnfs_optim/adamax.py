@@ -41,10 +41,8 @@ class Adamax(AdamFamily):
         Added to |g| so that u is never zero.
     weight_decay : float
         L2 penalty added to the gradient.
-    clip_norm, clip_value : float, optional
-        Gradient clipping, see ``BaseOptimizer``.
-    param_groups : list of dict, optional
-        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
+    clip_norm, clip_value, param_groups : optional
+        Gradient clipping and per-group hyperparameters, as for every optimizer (``BaseOptimizer``).
     """
 
     def __init__(

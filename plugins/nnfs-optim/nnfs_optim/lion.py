@@ -40,10 +40,8 @@ class Lion(BaseOptimizer):
         Interpolation factor of the update direction and decay rate of m, each in [0, 1].
     weight_decay : float
         Decoupled weight decay coefficient, >= 0.
-    clip_norm, clip_value : float, optional
-        Gradient clipping, see ``BaseOptimizer``.
-    param_groups : list of dict, optional
-        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
+    clip_norm, clip_value, param_groups : optional
+        Gradient clipping and per-group hyperparameters, as for every optimizer (``BaseOptimizer``).
     """
 
     def __init__(

@@ -47,10 +47,8 @@ class RAdam(AdamFamily):
         Weight decay coefficient, >= 0.
     decoupled_weight_decay : bool
         Shrink the weights directly (RAdamW) instead of adding an L2 term to the gradient.
-    clip_norm, clip_value : float, optional
-        Gradient clipping, see ``BaseOptimizer``.
-    param_groups : list of dict, optional
-        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
+    clip_norm, clip_value, param_groups : optional
+        Gradient clipping and per-group hyperparameters, as for every optimizer (``BaseOptimizer``).
     """
 
     def __init__(

@@ -47,10 +47,8 @@ class RMSprop(BaseOptimizer):
         Momentum factor, >= 0.
     centered : bool
         Normalise by an estimate of the gradient's variance instead of its second moment.
-    clip_norm, clip_value : float, optional
-        Gradient clipping, see ``BaseOptimizer``.
-    param_groups : list of dict, optional
-        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
+    clip_norm, clip_value, param_groups : optional
+        Gradient clipping and per-group hyperparameters, as for every optimizer (``BaseOptimizer``).
     """
 
     def __init__(

@@ -42,10 +42,8 @@ class SGD(BaseOptimizer):
         L2 penalty coefficient, >= 0 (added to the gradient).
     nesterov : bool
         Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
-    clip_norm, clip_value : float, optional
-        Gradient clipping, see ``BaseOptimizer``.
-    param_groups : list of dict, optional
-        Per-group hyperparameters selected by parameter path patterns, see ``BaseOptimizer``.
+    clip_norm, clip_value, param_groups : optional
+        Gradient clipping and per-group hyperparameters, as for every optimizer (``BaseOptimizer``).
     """
 
     def __init__(

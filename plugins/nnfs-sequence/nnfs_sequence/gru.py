@@ -33,19 +33,8 @@ class GRU(RecurrentBase):
 
     Parameters
     ----------
-    hidden_size : int
-        Features of the hidden state H.
-    num_layers : int
-        Recurrent layers stacked, each reading the previous one's hidden states.
-    bidirectional : bool
-        Add a reverse direction to every layer (D = 2), its states after the forward ones.
-    return_sequences : bool
-        Every step's hidden state of the last layer (True), or the last state only (False): the
-        forward direction's at step L - 1 and the reverse one's at step 0.
-    dropout : float
-        Dropout probability on the hidden states between layers, while training.
-    use_bias : bool
-        Learn ``bias_ih`` and ``bias_hh``.
+    hidden_size, num_layers, bidirectional, return_sequences, dropout, use_bias
+        As for `RNN` (`nnfs_sequence.rnn.RNN`), which describes each; a GRU has no ``nonlinearity``.
     """
 
     gates: ClassVar[int] = 3
