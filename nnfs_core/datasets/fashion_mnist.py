@@ -70,15 +70,13 @@ def load_fashion_mnist(directory: str | os.PathLike[str] | None = None, *, url: 
     Returns
     -------
     Splits
-        ``((x_train, y_train), (x_test, y_test))``: x float32 (N, 1, 28, 28) in [0, 1], y int64 in [0, 10).
+        ``((x_train, y_train), (x_test, y_test))``: x float32 (N, 1, 28, 28) in [0, 1], y int64 indices
+        into ``CLASSES``.
 
     Raises
     ------
-    DatasetNotFoundError
-        The files are found nowhere and no URL is configured; the message lists where it looked.
-    DatasetFormatError
-        A file is malformed (magic number, dimensions, counts, size, compression, labels).
-    DownloadError, ChecksumError
-        A download failed, or its digest is wrong (the file is deleted).
+    DatasetNotFoundError, DatasetFormatError, DownloadError, ChecksumError
+        As `load_mnist` (``nnfs_core.datasets.mnist``): the files found nowhere with no URL configured (the
+        message lists where it looked), a malformed file, a failed download or a wrong digest.
     """
     return FASHION_MNIST.load(directory, url=url, sha256=sha256, progress=progress)
