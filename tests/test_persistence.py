@@ -258,6 +258,15 @@ def rewrite_header(path, change):
             archive.writestr(name, data)
 
 
+def test_an_empty_input_shape_is_refused_as_a_format_error(tmp_path, plain_sgd):
+    """Found by the long fuzz run: ``input_shape: []`` reached Network.build and raised a ShapeError."""
+    path = tmp_path / "m.nnfs"
+    mlp(plain_sgd(), input_shape=(1, 8, 8)).build().save(path)
+    rewrite_header(path, lambda header: header["network"].update(input_shape=[]))
+    with pytest.raises(ModelFormatError, match=r"network.input_shape must have at least one axis"):
+        Network.load(path)
+
+
 def test_a_missing_pack_is_named_with_the_version_the_file_was_saved_with(tmp_path, plain_sgd):
     net = Network([{"name": "dense", "output_size": 2}, "relu"], optimizer=plain_sgd(), loss="mse",
                   input_shape=(3,)).build()

@@ -181,8 +181,9 @@ def _network(config: dict[str, Any], limits: LoadLimits) -> dict[str, Any]:
         if not isinstance(metric, str):
             _Fields(metric, f"network.metrics[{index}]").get("name", str)
     input_shape = fields.get("input_shape", list, optional=True)
-    if input_shape is not None:
-        _shape(input_shape, "network.input_shape", limits)
+    if input_shape is not None and not _shape(input_shape, "network.input_shape", limits):
+        raise ModelFormatError("header.json: network.input_shape must have at least one axis (a sample is never "
+                               "a scalar), got []")
     if fields.get("dtype", str) not in _FLOAT_DTYPES:
         raise ModelFormatError(f"header.json: network.dtype must be one of {_FLOAT_DTYPES}, "
                                f"got {config['dtype']!r:.40}")
