@@ -134,8 +134,8 @@ class TransformerDecoderLayer(TransformerBase):
         grad_memory: list[Array] = []
 
         def self_attention_backward(g: Array, attention_cache: Any) -> Array:
-            grad_q, grad_k, grad_v = self.self_attn.attend_backward(g, attention_cache)
-            return grad_q + grad_k + grad_v
+            grad_q, grad_k, grad_v = self.self_attn._backward(g, attention_cache)  # self-attention: one gradient
+            return grad_q if grad_k is None or grad_v is None else grad_q + grad_k + grad_v
 
         def cross_attention_backward(g: Array, attention_cache: Any) -> Array:
             grad_q, grad_k, grad_v = self.multihead_attn.attend_backward(g, attention_cache)
