@@ -40,8 +40,9 @@ class Dropout(BaseLayer):
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         if not training or self.rate == 0.0:
             return x, None
-        keep = self._rng.random(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64) >= self.rate
-        mask = keep * x.dtype.type(1.0 / (1.0 - self.rate))
+        draws = self._rng.random(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
+        scale = x.dtype.type(1.0 / (1.0 - self.rate))
+        mask = np.multiply(draws >= self.rate, scale, out=draws.astype(x.dtype, copy=False))  # the draws' buffer
         return x * mask, mask
 
     def backward_pass(self, grad: Array, mask: Any) -> Array:

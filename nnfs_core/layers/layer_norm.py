@@ -75,10 +75,10 @@ class LayerNorm(BaseLayer):
         return self.output_shape  # type: ignore[return-value]
 
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
-        mean = x.mean(axis=self._axes, keepdims=True)
-        var = x.var(axis=self._axes, keepdims=True)
+        x_hat = x - x.mean(axis=self._axes, keepdims=True)  # centred, then scaled in place
+        var = np.square(x_hat).mean(axis=self._axes, keepdims=True)  # the biased variance, as np.var computes it
         inv_std = 1.0 / np.sqrt(var + x.dtype.type(self.eps))
-        x_hat = (x - mean) * inv_std
+        x_hat *= inv_std
         if not self.elementwise_affine:
             return x_hat, (x_hat, inv_std)
         y = x_hat * self.params["weight"]
