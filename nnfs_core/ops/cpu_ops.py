@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnfs_core.ops import _conv_cpu, _pool, _scratch, _threads
+from nnfs_core.ops import _conv_cpu, _memory, _pool, _scratch, _threads
 from nnfs_core.ops.base import Array, Ops
 from nnfs_core.ops.geometry import WindowGeometry
 
@@ -32,13 +32,16 @@ class CPUOps(Ops):
     """The tuned CPU backend (the default): threads and the BLAS policy of the module docstring.
 
     ``NNFS_NUM_THREADS`` sets the number of threads (1 turns the splitting off); the splitting also stays off
-    when the BLAS is not OpenBLAS with its own thread pool, or threadpoolctl is missing.
+    when the BLAS is not OpenBLAS with its own thread pool, or threadpoolctl is missing. The first network
+    it runs makes malloc keep freed memory for the next batch (``_memory``; ``NNFS_KEEP_FREED_MEMORY=0``
+    turns that off).
     """
 
     name: ClassVar[str] = "cpu"
 
     @contextmanager
     def running(self, layers: Iterable[Any]) -> Iterator[None]:
+        _memory.keep_freed_memory()
         if any(getattr(layer, "parallel", False) for layer in layers):
             with _threads.blas_single_threaded():
                 yield
