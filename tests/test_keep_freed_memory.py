@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -31,8 +32,6 @@ CHILD = textwrap.dedent("""
 
 
 def _run(env_extra: dict[str, str]) -> str:
-    import os
-
     env = {key: value for key, value in os.environ.items()
            if key not in ("NNFS_KEEP_FREED_MEMORY", *_memory._USER_SETTINGS)}
     env.update(env_extra)

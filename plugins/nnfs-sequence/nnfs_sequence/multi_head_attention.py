@@ -145,11 +145,9 @@ class MultiHeadAttention(CompositeLayer):
 
     def backward_pass(self, grad: Array, cache: Any) -> Array:
         attention_cache, memory_cache = cache
-        grad_query, grad_key, grad_value = self._backward(grad, attention_cache)
-        if grad_key is None or grad_value is None:  # self-attention: one gradient for the one input
-            return grad_query
         if self._memory is None:
-            return grad_query + grad_key + grad_value
+            return self.one_input_backward(grad, attention_cache)
+        grad_query, grad_key, grad_value = self.attend_backward(grad, attention_cache)
         sums: dict[int, dict[str, Array]] = {}
         grad_x = grad_query + backward_through([self._memory], grad_key + grad_value, [memory_cache], sums)
         for path, value in sums[id(self._memory)].items():
@@ -209,6 +207,11 @@ class MultiHeadAttention(CompositeLayer):
         if grad_key is None or grad_value is None:
             return grad_query, np.zeros_like(grad_query), np.zeros_like(grad_query)
         return grad_query, grad_key, grad_value
+
+    def one_input_backward(self, grad: Array, cache: _Cache) -> Array:
+        """d loss / d x when `attend` took query, key and value from one sequence x (the sum of the three)."""
+        grad_query, grad_key, grad_value = self._backward(grad, cache)
+        return grad_query if grad_key is None or grad_value is None else grad_query + grad_key + grad_value
 
     def _backward(self, grad: Array, cache: _Cache) -> tuple[Array, Array | None, Array | None]:
         """`attend_backward`, with None for the key's and value's gradients of self-attention (all in the first)."""

@@ -133,10 +133,6 @@ class TransformerDecoderLayer(TransformerBase):
         sums: dict[int, dict[str, Array]] = {}
         grad_memory: list[Array] = []
 
-        def self_attention_backward(g: Array, attention_cache: Any) -> Array:
-            grad_q, grad_k, grad_v = self.self_attn._backward(g, attention_cache)  # self-attention: one gradient
-            return grad_q if grad_k is None or grad_v is None else grad_q + grad_k + grad_v
-
         def cross_attention_backward(g: Array, attention_cache: Any) -> Array:
             grad_q, grad_k, grad_v = self.multihead_attn.attend_backward(g, attention_cache)
             grad_memory.append(grad_k + grad_v)
@@ -144,7 +140,7 @@ class TransformerDecoderLayer(TransformerBase):
 
         grad = self.sublayer_backward(3, grad, cache3, self.feed_forward_backward(sums), sums)
         grad = self.sublayer_backward(2, grad, cache2, cross_attention_backward, sums)
-        grad = self.sublayer_backward(1, grad, cache1, self_attention_backward, sums)
+        grad = self.sublayer_backward(1, grad, cache1, self.self_attn.one_input_backward, sums)
         self.gather_grads(sums)
         return grad, grad_memory[0]
 
