@@ -20,13 +20,6 @@ def _names(text: str, known: tuple[str, ...] | list[str], what: str) -> list[str
     return names
 
 
-def _default_threads() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
@@ -34,7 +27,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                     "128, one fresh process per contender and run, contenders alternating.")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run, figures meaningless)")
     parser.add_argument("--repeats", type=int, default=5, help="runs per contender and workload (default 5)")
-    parser.add_argument("--threads", type=int, default=_default_threads(),
+    parser.add_argument("--threads", type=int, default=runner.default_threads(),
                         help="BLAS/OpenMP/torch threads in every contender (default: the CPUs this process may use)")
     parser.add_argument("--json", type=Path,
                         help="write the summary, raw runs included, to this file ('-': print it after the tables)")

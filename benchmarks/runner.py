@@ -28,6 +28,14 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 PACKS = ("nnfs_activations", "nnfs_optim", "nnfs_conv", "nnfs_sequence")
 
 
+def default_threads() -> int:
+    """The CPUs this process may use: every contender's thread count unless ``--threads`` says otherwise."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def child_env(threads: int) -> dict[str, str]:
     env = dict(os.environ)
     env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))

@@ -135,3 +135,27 @@ def test_the_sequence_models_are_the_same_network_in_both_frameworks(kind, monke
     with torch.no_grad():
         expected = model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(net.predict(x), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_the_layer_profile_prints_one_row_per_layer_and_the_whole_step():
+    command = [sys.executable, "-m", "benchmarks.profile_layers", "lenet", "--contenders", "nnfs", "--repeats", "1",
+               "--threads", "1"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| # | layer | output | nnfs fwd | nnfs bwd |"
+    layers = [row.split(" | ")[1] for row in rows[1:-2]]
+    assert layers == ["Conv2D", "ReLU", "MaxPool2D", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense", "ReLU",
+                      "Dense", "ReLU", "Dense"]
+    assert "| 3 | Conv2D | 32x10x10 |" in done.stdout
+    times = [[float(cell) for cell in row.strip("| ").split(" | ")[-2:]] for row in rows[1:]]  # ms, 2 decimals
+    assert all(time >= 0 for pair in times for time in pair)
+    assert all(time > 0 for pair in times[-2:] for time in pair)  # the sum of the layers and the whole step
+    assert "**whole training step**" in rows[-1]
+
+
+def test_the_layer_profile_refuses_an_unknown_contender():
+    done = subprocess.run([sys.executable, "-m", "benchmarks.profile_layers", "lenet", "--contenders", "jax"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "unknown contenders jax" in done.stderr
