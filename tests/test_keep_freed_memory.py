@@ -41,11 +41,37 @@ def _run(env_extra: dict[str, str]) -> str:
 
 
 @pytest.mark.skipif(_memory._mallopt() is None, reason="glibc's mallopt is not available here")
-def test_the_first_network_run_sets_both_thresholds_once():
-    assert _run({}) == f"[True] [(-3, {_memory.MMAP_THRESHOLD}), (-1, {_memory.TRIM_THRESHOLD})]"
+def test_the_first_network_run_sets_both_thresholds_once_and_each_run_serves_large_blocks_from_the_heap():
+    heap_only, as_before = (-4, 0), (-4, _memory.MMAP_MAX)  # M_MMAP_MAX during a run (fit, then predict)
+    thresholds = [(-3, _memory.MMAP_THRESHOLD), (-1, _memory.TRIM_THRESHOLD)]
+    assert _run({}) == f"[True] {[*thresholds, heap_only, as_before, heap_only, as_before]}"
 
 
 @pytest.mark.parametrize("setting", [{"NNFS_KEEP_FREED_MEMORY": "0"}, {"MALLOC_TRIM_THRESHOLD_": "1000000"},
+                                     {"MALLOC_MMAP_MAX_": "1000"},
                                      {"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=1000000"}])
 def test_the_user_can_turn_it_off_and_their_own_malloc_settings_win(setting):
     assert _run(setting) == "[False] []"
+
+
+def test_large_blocks_come_from_the_heap_from_the_first_entry_to_the_last_exit(monkeypatch):
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(_memory, "_done", [True])  # as if the thresholds were set
+    monkeypatch.setattr(_memory, "_mallopt", lambda: lambda option, value: calls.append((option, value)) or 1)
+    with _memory.heap_for_large_blocks():
+        with _memory.heap_for_large_blocks():  # a predict inside a fit's callback, or from another thread
+            assert calls == [(-4, 0)]
+        assert calls == [(-4, 0)]
+    assert calls == [(-4, 0), (-4, _memory.MMAP_MAX)]
+    with pytest.raises(RuntimeError), _memory.heap_for_large_blocks():  # an error in a run restores it too
+        raise RuntimeError
+    assert calls[-1] == (-4, _memory.MMAP_MAX) and len(calls) == 4
+
+
+def test_nothing_changes_where_freed_memory_is_not_kept(monkeypatch):
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(_memory, "_done", [False])  # turned off, the user's settings, or not glibc
+    monkeypatch.setattr(_memory, "_mallopt", lambda: lambda option, value: calls.append((option, value)) or 1)
+    with _memory.heap_for_large_blocks():
+        pass
+    assert calls == []

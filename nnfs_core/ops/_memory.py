@@ -1,4 +1,4 @@
-"""Freed memory kept for the next batch: glibc malloc's two thresholds, set once by the CPU backend.
+"""Freed memory kept for the next batch: glibc malloc's settings, changed by the CPU backend.
 
 A training step allocates and frees the same large temporaries every batch (activations, their gradients,
 masks: a few MB each). glibc's malloc serves a block above its mmap threshold (128 KiB at start, raised
@@ -9,9 +9,17 @@ of the step (88 -> 71 ms a batch, measured in docs/benchmarks.md). Raising the m
 (glibc's largest) and the trim threshold to 256 MiB keeps that memory in the process for the next batch:
 the peak is unchanged, but up to 256 MiB that was freed may stay resident until the process ends or uses it.
 
-The backend sets them the first time it runs a network (``CPUOps.running``), once per process, only under
-glibc, and not at all when the user chose their own (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``
-or ``GLIBC_TUNABLES`` in the environment) or turned this off with ``NNFS_KEEP_FREED_MEMORY=0``.
+Blocks above 32 MiB are still mapped afresh each time: a batch of 128 activations of 64 x 32 x 32 floats
+is exactly 32 MiB, and MobileNet's first pooling backward took 29-52 ms a batch for its page faults against
+10 ms from the heap. So while a network runs (``heap_for_large_blocks``, entered by ``CPUOps.running``)
+malloc serves blocks of every size from its heap (``M_MMAP_MAX`` 0); when the last running network is
+done, large blocks are mapped again as before. What a run freed stays in the process for the next run,
+up to the run's peak.
+
+The backend sets the thresholds the first time it runs a network, once per process, and the heap-only
+setting around every run; only under glibc, and neither when the user chose their own (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``,
+``MALLOC_MMAP_MAX_`` or ``GLIBC_TUNABLES`` in the environment) or turned this off with
+``NNFS_KEEP_FREED_MEMORY=0``.
 """
 
 from __future__ import annotations
@@ -20,17 +28,21 @@ import ctypes
 import os
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "keep_freed_memory"]
+__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "MMAP_MAX", "keep_freed_memory", "heap_for_large_blocks"]
 
 MMAP_THRESHOLD = 32 * 2**20   # blocks below this come from the heap (glibc's maximum for this setting)
 TRIM_THRESHOLD = 256 * 2**20  # free memory at the heap's top kept up to this
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers (malloc.h)
-_USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
+MMAP_MAX = 65536  # glibc's default number of blocks served by mmap at once, restored after the last run
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_MMAP_MAX = -1, -3, -4  # mallopt's parameter numbers (malloc.h)
+_USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_MAX_", "GLIBC_TUNABLES")
 
 _lock = threading.Lock()
 _done: list[bool] = []  # the outcome of the one attempt per process
+_running = [0]  # networks inside heap_for_large_blocks now, in any thread
 
 
 def _mallopt() -> Any:
@@ -64,3 +76,27 @@ def _apply() -> bool:
     if mallopt is None:
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+@contextmanager
+def heap_for_large_blocks() -> Iterator[None]:
+    """While the block runs, malloc serves blocks of every size from its heap (see the module docstring).
+
+    Nests and may be entered from several threads: the setting holds from the first entry to the last exit.
+    Does nothing where ``keep_freed_memory`` does nothing.
+    """
+    if not keep_freed_memory():
+        yield
+        return
+    mallopt = _mallopt()
+    with _lock:
+        _running[0] += 1
+        if _running[0] == 1:
+            mallopt(_M_MMAP_MAX, 0)
+    try:
+        yield
+    finally:
+        with _lock:
+            _running[0] -= 1
+            if _running[0] == 0:
+                mallopt(_M_MMAP_MAX, MMAP_MAX)

@@ -33,20 +33,20 @@ class CPUOps(Ops):
 
     ``NNFS_NUM_THREADS`` sets the number of threads (1 turns the splitting off); the splitting also stays off
     when the BLAS is not OpenBLAS with its own thread pool, or threadpoolctl is missing. The first network
-    it runs makes malloc keep freed memory for the next batch (``_memory``; ``NNFS_KEEP_FREED_MEMORY=0``
-    turns that off).
+    it runs makes malloc keep freed memory for the next batch, and while a network runs large blocks come
+    from the heap too (``_memory``; ``NNFS_KEEP_FREED_MEMORY=0`` turns both off).
     """
 
     name: ClassVar[str] = "cpu"
 
     @contextmanager
     def running(self, layers: Iterable[Any]) -> Iterator[None]:
-        _memory.keep_freed_memory()
-        if any(getattr(layer, "parallel", False) for layer in layers):
-            with _threads.blas_single_threaded():
+        with _memory.heap_for_large_blocks():
+            if any(getattr(layer, "parallel", False) for layer in layers):
+                with _threads.blas_single_threaded():
+                    yield
+            else:
                 yield
-        else:
-            yield
 
     def _rows(self, rows: int, size: int) -> list[tuple[int, int]]:
         """Row ranges to split a pass of ``size`` elements over, or one range when that does not pay."""
