@@ -240,41 +240,6 @@ def test_forced_split_makes_every_pass_split_and_then_restores_the_settings(monk
     assert _threads.ENV_THREADS not in os.environ and cpu_ops._SPLIT_MIN == 1 << 20
 
 
-def _address(a):
-    return a.__array_interface__["data"][0]
-
-
-def test_cpu_reuses_a_large_outputs_memory_only_once_nothing_can_read_it():
-    from nnfs_core.ops import _pool
-
-    _pool._clear()
-    backend = ops.get("cpu")
-    x = RNG.standard_normal((4, 1 << 16))  # 2 MiB: large enough to be kept
-    first = backend.relu(x)
-    address, view, kept = _address(first), first[1:, ::2], first[1:, ::2].copy()
-    del first  # a view still reads the memory: it must not be handed out
-    second = backend.relu(-x)
-    assert _address(second) != address and not np.shares_memory(second, view)
-    np.testing.assert_array_equal(view, kept)
-    del view  # now nothing reads it: the next output of that size takes it
-    third = backend.relu_backward(x, second)
-    assert _address(third) == address
-    np.testing.assert_array_equal(third, x * (second > 0))
-    small = backend.relu(x[:, :8])
-    assert small.base is None  # small outputs are plain arrays
-
-
-def test_the_memory_kept_for_reuse_is_bounded(monkeypatch):
-    from nnfs_core.ops import _pool
-
-    _pool._clear()
-    monkeypatch.setattr(_pool, "_KEEP_BYTES", 3 << 20)
-    arrays = [_pool.empty((1 << 18,), np.float32) for _ in range(4)]  # 1 MiB each
-    del arrays
-    assert _pool._kept == 3 << 20 and sum(len(blocks) for blocks in _pool._free.values()) == 3
-    _pool._clear()
-
-
 # -- window kernels (nnfs-conv): the reference's gradients by finite differences --------------------------
 def _numeric(f, a, eps=1e-6):
     grad = np.zeros_like(a)

@@ -66,8 +66,8 @@ def test_no_distribution_imports_another_ones_private_modules(package):
 def test_the_check_finds_a_private_import(tmp_path):
     folder = tmp_path / "nnfs_fake"
     folder.mkdir()
-    (folder / "layer.py").write_text("from nnfs_core._checks import check_positive\nimport nnfs_core.ops._pool\n"
+    (folder / "layer.py").write_text("from nnfs_core._checks import check_positive\nimport nnfs_core.ops._scratch\n"
                                      "from nnfs_core import _loop\nfrom nnfs_core.protocols import BaseLayer\n")
     found = _private_imports_of_others("nnfs_fake", folder, {"nnfs_core": ROOT / "nnfs_core", "nnfs_fake": folder})
     assert [problem.rsplit(" imports ", 1)[1] for problem in found] == [
-        "nnfs_core._checks", "nnfs_core._checks.check_positive", "nnfs_core.ops._pool", "nnfs_core._loop"]
+        "nnfs_core._checks", "nnfs_core._checks.check_positive", "nnfs_core.ops._scratch", "nnfs_core._loop"]

@@ -17,9 +17,9 @@ done, large blocks are mapped again as before. What a run freed stays in the pro
 up to the run's peak.
 
 The backend sets the thresholds the first time it runs a network, once per process, and the heap-only
-setting around every run; only under glibc, and neither when the user chose their own (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``,
-``MALLOC_MMAP_MAX_`` or ``GLIBC_TUNABLES`` in the environment) or turned this off with
-``NNFS_KEEP_FREED_MEMORY=0``.
+setting around every run; only under glibc, and neither when the user chose their own
+(``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_MMAP_MAX_`` or ``GLIBC_TUNABLES`` in the
+environment) or turned this off with ``NNFS_KEEP_FREED_MEMORY=0``.
 """
 
 from __future__ import annotations

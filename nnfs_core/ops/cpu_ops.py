@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from nnfs_core.ops import _conv_cpu, _memory, _pool, _scratch, _threads
+from nnfs_core.ops import _conv_cpu, _memory, _scratch, _threads
 from nnfs_core.ops.base import Array, Ops
 from nnfs_core.ops.geometry import WindowGeometry
 
@@ -74,12 +74,12 @@ class CPUOps(Ops):
 
     # -- elementwise kernels -----------------------------------------------------------------------------
     def relu(self, x: Array) -> Array:
-        y = _pool.empty(x.shape, x.dtype)
+        y = np.empty(x.shape, x.dtype)
         self._each(lambda start, stop: np.maximum(x[start:stop], 0, out=y[start:stop]), self._rows(len(x), x.size))
         return y
 
     def relu_backward(self, grad: Array, y: Array) -> Array:
-        grad_x = _pool.empty(grad.shape, np.result_type(grad, y))
+        grad_x = np.empty(grad.shape, np.result_type(grad, y))
 
         def rows(start: int, stop: int) -> None:
             np.greater(y[start:stop], 0, out=grad_x[start:stop], casting="unsafe")
@@ -90,7 +90,7 @@ class CPUOps(Ops):
 
     # -- activation kernels (nnfs-activations): the reference's operations, in its order, row by row ------
     def sigmoid(self, x: Array) -> Array:
-        y = _pool.empty(x.shape, x.dtype)
+        y = np.empty(x.shape, x.dtype)
 
         def rows(start: int, stop: int) -> None:
             part, out = x[start:stop], y[start:stop]
@@ -108,7 +108,7 @@ class CPUOps(Ops):
     def sigmoid_backward(self, grad: Array, y: Array) -> Array:
         if grad.dtype != y.dtype:  # mixed precision: the reference's casts, not worth a kernel
             return super().sigmoid_backward(grad, y)
-        grad_x = _pool.empty(grad.shape, grad.dtype)
+        grad_x = np.empty(grad.shape, grad.dtype)
 
         def rows(start: int, stop: int) -> None:
             out, part = grad_x[start:stop], y[start:stop]
@@ -120,14 +120,14 @@ class CPUOps(Ops):
         return grad_x
 
     def tanh(self, x: Array) -> Array:
-        y = _pool.empty(x.shape, x.dtype)
+        y = np.empty(x.shape, x.dtype)
         self._each(lambda start, stop: np.tanh(x[start:stop], out=y[start:stop]), self._rows(len(x), x.size))
         return y
 
     def tanh_backward(self, grad: Array, y: Array) -> Array:
         if grad.dtype != y.dtype:
             return super().tanh_backward(grad, y)
-        grad_x = _pool.empty(grad.shape, grad.dtype)
+        grad_x = np.empty(grad.shape, grad.dtype)
 
         def rows(start: int, stop: int) -> None:
             out, part = grad_x[start:stop], y[start:stop]
