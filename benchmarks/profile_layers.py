@@ -5,7 +5,8 @@ the model's training step on one batch of the suite's data: its forward pass (tr
 backward pass (input and parameter gradients), median over ``--repeats`` steps after two warm-up steps.
 Each layer runs on its own: its input is the previous layer's output, held (in PyTorch, a detached
 tensor that requires a gradient), so a layer's time is its own and the columns add up to the step less
-the loss and the optimizer. The table is what docs/benchmarks.md shows under "Where the time goes".
+the loss and the optimizer; the last row times whole steps (nnfs: ``train_on_batch``). docs/benchmarks.md
+shows the table for the CNN zoo.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _profile_nnfs(kind: str, repeats: int) -> list[dict[str, Any]]:
                 start = time.perf_counter()
                 grad = run_backward(layer, grad, cache)
                 _keep(row, "backward", step, start)
-        steps = []  # the suite's whole step: forward, loss, backward, the optimizer
+        steps = []  # a whole step: train_on_batch (which also checks its arguments; fit's loop does not)
         for step in range(WARM_UP + repeats):
             start = time.perf_counter()
             network.train_on_batch(x, y)
@@ -90,7 +91,7 @@ def _profile_torch(kind: str, repeats: int, threads: int) -> list[dict[str, Any]
             _keep(row, "backward", step, start)
             grad = given.grad
         model.zero_grad()
-    steps = []  # the suite's whole step: forward, loss, backward, the optimizer
+    steps = []  # a whole step, as the suite's training loop takes it
     for step in range(WARM_UP + repeats):
         start = time.perf_counter()
         optimizer.zero_grad()
