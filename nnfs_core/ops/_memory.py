@@ -30,6 +30,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 __all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "MMAP_MAX", "keep_freed_memory", "heap_for_large_blocks"]
@@ -45,8 +46,10 @@ _done: list[bool] = []  # the outcome of the one attempt per process
 _running = [0]  # networks inside heap_for_large_blocks now, in any thread
 
 
+@cache
 def _mallopt() -> Any:
-    """glibc's ``mallopt``, or None on another C library or system."""
+    """glibc's ``mallopt``, or None on another C library or system (looked up once: 14 us a lookup, and
+    ``heap_for_large_blocks`` runs around every fit, predict and train_on_batch)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
