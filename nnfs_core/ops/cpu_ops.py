@@ -164,11 +164,14 @@ class CPUOps(Ops):
             grad_bias[part] = _channel_sum(g)
             grad_weight[part] = _channel_dot(g, x_hat_part)
             scale = inv_std[part] if weight is None else inv_std[part] * weight[part]
-            np.multiply(g, scale.reshape(shape), out=out)
-            if training:
+            if training:  # scale (g - x_hat mean(g x_hat) - mean(g)), built in ``out``: no temporary array
                 count = grad.dtype.type(grad.size // grad.shape[1])
-                out -= x_hat_part * (scale * grad_weight[part] / count).reshape(shape)
-                out -= (scale * grad_bias[part] / count).reshape(shape)
+                np.multiply(x_hat_part, (grad_weight[part] / count).reshape(shape), out=out)
+                out += (grad_bias[part] / count).reshape(shape)
+                np.subtract(g, out, out=out)
+                out *= scale.reshape(shape)
+            else:
+                np.multiply(g, scale.reshape(shape), out=out)
 
         self._each(channels, self._rows(grad.shape[1], grad.size))
         return input_grad, grad_weight, grad_bias
