@@ -162,7 +162,11 @@ def _trained(optimizer, loss, backend):
     targets = np.arange(12) % classes
     if getattr(loss, "default_metrics", ()) != ("accuracy",):  # regression-style losses take (N, C) targets
         targets = np.random.default_rng(5).uniform(0.05, 0.95, (12, classes))
-    layers = [{"name": "dense", "output_size": 5}, {"name": "batch_norm"}, {"name": "dense", "output_size": classes}]
+    # tanh between Dense and BatchNorm: straight into BatchNorm, Dense's bias has a gradient of exactly zero,
+    # computed as rounding noise (1e-17) whose sign differs between backends and processors, and a sign-based
+    # optimizer (Lion) turns that noise into a full step in either direction.
+    layers = [{"name": "dense", "output_size": 5}, {"name": "tanh"}, {"name": "batch_norm"},
+              {"name": "dense", "output_size": classes}]
     if type(loss).__name__ == "NLL":
         layers.append({"name": "log_softmax"})
     elif getattr(loss, "from_logits", True) is False:

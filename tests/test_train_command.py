@@ -16,7 +16,8 @@ pytest.importorskip("nnfs_conv")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # The full MNIST/Fashion-MNIST files are not on every machine; these short runs train the same
 # architectures on the embedded mnist-small (same image shape). The accuracy session uses the real ones.
-SMALL = {"lenet-mnist.toml": "mnist-small", "cnn-fashion-mnist.toml": "mnist-small"}
+SMALL = {"lenet-mnist.toml": "mnist-small", "cnn-fashion-mnist.toml": "mnist-small",
+         "resnet-fashion-mnist.toml": "mnist-small"}
 
 
 @pytest.mark.parametrize("config", sorted(p.name for p in EXAMPLES.glob("*.toml")))
