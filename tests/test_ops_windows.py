@@ -92,6 +92,7 @@ def test_cpu_conv2d_equals_the_reference(mode, split):
     ((5, 4), (2, 3), (1, 1), (0, 0, 1, 1), 3),
     ((4, 4), (1, 1), (1, 1), (0, 0, 0, 0), 1),
     ((6, 6), (3, 3), (1, 1), (2, 0, 0, 1), 2),  # stride 1, width not kept: the rows-wide path
+    ((5, 5), (1, 3), (1, 1), (1, 0, 1, 1), 1),  # width kept, height not: the same-width path's col2im
 ])
 def test_cpu_conv2d_stride_one_paths_equal_the_reference(size, kernel, dilation, padding, groups):
     rng = np.random.default_rng(8)
@@ -101,6 +102,38 @@ def test_cpu_conv2d_stride_one_paths_equal_the_reference(size, kernel, dilation,
     expected = _conv_results(REFERENCE, x, weight, bias, geometry, groups, "zeros")
     with forced_split():
         _assert_same(_conv_results(CPU, x, weight, bias, geometry, groups, "zeros"), expected)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kernel, dilation, padding, groups", [
+    ((3, 3), (1, 1), (1, 1, 1, 1), 1),  # "same" (with zeros): d x as a convolution with the flipped kernel
+    ((3, 5), (2, 1), (2, 2, 2, 2), 2),  # the same, dilated and grouped
+    ((3, 3), (1, 1), (1, 1, 1, 1), 4),  # the same, depthwise
+    ((3, 3), (1, 1), (2, 1, 0, 2), 2),  # not "same": col2im
+], ids=["same", "same-dilated-grouped", "same-depthwise", "asymmetric"])
+def test_cpu_stride_one_input_gradient_equals_the_reference_in_every_mode(mode, kernel, dilation, padding, groups):
+    rng = np.random.default_rng(MODES.index(mode))
+    geometry = WindowGeometry.fitting((5, 6), kernel, dilation=dilation, padding=padding)
+    x = rng.standard_normal((3, 4, 5, 6))
+    weight, bias = rng.standard_normal((4, 4 // groups, *kernel)), rng.standard_normal(4)
+    expected = _conv_results(REFERENCE, x, weight, bias, geometry, groups, mode)
+    with forced_split():
+        _assert_same(_conv_results(CPU, x, weight, bias, geometry, groups, mode), expected)
+
+
+def test_cpu_same_convolution_input_gradient_is_a_convolution(monkeypatch):
+    """The flipped-kernel path is taken for 3x3 pad 1 with O <= C only: the equality tests above cover both."""
+    calls = []
+    monkeypatch.setattr(_conv_cpu, "_input_gradient", lambda *args: calls.append(args) or np.zeros(1))
+    rng = np.random.default_rng(4)
+    for kernel, padding, out, taken in [((3, 3), (1, 1, 1, 1), 2, True), ((1, 1), (0, 0, 0, 0), 2, False),
+                                        ((3, 3), (0, 0, 0, 0), 2, False), ((3, 3), (1, 1, 1, 1), 3, False)]:
+        geometry = WindowGeometry.fitting((5, 5), kernel, padding=padding)
+        x, weight = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((out, 2, *kernel))
+        y, cache = CPU.conv2d(x, weight, None, geometry)
+        calls.clear()
+        CPU.conv2d_backward(np.ones_like(y), cache, weight, np.empty_like(weight), None, geometry)
+        assert bool(calls) == taken, (kernel, padding)
 
 
 def test_cpu_same_width_ignores_what_lies_beyond_a_row():

@@ -16,7 +16,8 @@ cache (a new array), so no whole-batch column buffer exists and no cache views s
 **Three ways to build and fold a convolution's columns** (``_im2col_cpu``): stride 1 with the width kept
 and zero padding reads shifted rows (``im2col_same_width``, the common 3x3 pad 1 case); other stride-1
 convolutions compute ``weight^T @ g`` on rows of the padded width so that col2im adds long runs
-(``col2im_rows``); the rest copies windows (``im2col``/``col2im``).
+(``col2im_rows``); the rest copies windows (``im2col``/``col2im``). A "same" convolution's input gradient
+is a same convolution of g with the flipped kernel instead (``_input_gradient``).
 """
 
 from __future__ import annotations
@@ -162,7 +163,8 @@ def conv2d_backward(grad: Array, padded: Array, weight: Array, grad_weight: Arra
     batch = grad.shape[0]
     channels = weight.shape[1] * groups
     plan = _conv_plan(geometry, channels, weight, groups, mode)
-    grad_x = np.empty((batch, channels, *geometry.size), dtype=plan.dtype) if input_grad else None
+    flipped = input_grad and _same(plan)  # d x as a convolution of its own, after the loop
+    grad_x = np.empty((batch, channels, *geometry.size), dtype=plan.dtype) if input_grad and not flipped else None
     weight3 = weight.reshape(groups, weight.shape[0] // groups, -1)
 
     def run(first: int, last: int) -> tuple[Array, Array]:
@@ -176,7 +178,44 @@ def conv2d_backward(grad: Array, padded: Array, weight: Array, grad_weight: Arra
     np.copyto(grad_weight, sum(part[0] for part in sums).reshape(grad_weight.shape))  # fixed order: deterministic
     if grad_bias is not None:
         np.copyto(grad_bias, sum(part[1] for part in sums))
+    if flipped:
+        return _input_gradient(grad, weight, geometry, groups)
     return grad_x
+
+
+def _same(plan: _ConvPlan) -> bool:
+    """Whether d x is best a convolution (``_input_gradient``): a "same" convolution (stride 1, zero padding of
+    d (k - 1) along each axis) with more than one tap, and no more output channels than input ones."""
+    g = plan.geometry
+    return (plan.same_width and g.padding[0] + g.padding[1] == g.span[0] - 1
+            and g.kernel[0] * g.kernel[1] > 1 and plan.out_channels <= plan.channels)
+
+
+def _input_gradient(grad: Array, weight: Array, geometry: WindowGeometry, groups: int) -> Array:
+    """d loss / d x of a "same" convolution (``_same``): g convolved with the flipped kernel, a new array.
+
+    With stride 1 and zero padding, d x is the correlation of g with the kernel flipped in both axes and
+    each group's in and out channels swapped (``_flipped_weight``), g padded by d (k - 1) - p on each side
+    where the forward padded p - for a same convolution another same convolution, run like the forward.
+    Its columns and product replace the product ``weight^T @ g`` (inner dimension only O / G) and col2im's
+    kh kw adds of runs, which cost more: 1.2x-1.5x for the input gradient of 3x3 convolutions of 16 and
+    32 channels and depthwise ones (docs/benchmarks.md). The others keep col2im, which measured faster:
+    unpadded convolutions (LeNet's 5x5) padded to full, 1x1 ones, and 16 -> 32 channels, where the
+    gradient's product has the fewer rows.
+    """
+    top, bottom, left, right = geometry.padding
+    span_h, span_w = geometry.span
+    sides = (span_h - 1 - top, span_h - 1 - bottom, span_w - 1 - left, span_w - 1 - right)
+    flipped = WindowGeometry(geometry.out, geometry.kernel, (1, 1), geometry.dilation, sides, geometry.size)
+    return conv2d(grad, _flipped_weight(weight, groups), None, flipped, groups, "zeros")[0]
+
+
+def _flipped_weight(weight: Array, groups: int) -> Array:
+    """(O, C / G, kh, kw) -> (C, O / G, kh, kw): each group's in and out channels swapped, taps reversed."""
+    out_channels, group_channels, kh, kw = weight.shape
+    per_group = weight.reshape(groups, out_channels // groups, group_channels, kh, kw)
+    flipped = per_group.transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
+    return np.ascontiguousarray(flipped).reshape(groups * group_channels, out_channels // groups, kh, kw)
 
 
 def _conv_backward_piece(plan: _ConvPlan, padded: Array, grad: Array, grad_x: Array | None, weight3: Array,
