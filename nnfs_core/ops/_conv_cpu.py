@@ -198,10 +198,10 @@ def _input_gradient(grad: Array, weight: Array, geometry: WindowGeometry, groups
     each group's in and out channels swapped (``_flipped_weight``), g padded by d (k - 1) - p on each side
     where the forward padded p - for a same convolution another same convolution, run like the forward.
     Its columns and product replace the product ``weight^T @ g`` (inner dimension only O / G) and col2im's
-    kh kw adds of runs, which cost more: 1.2x-1.5x for the input gradient of 3x3 convolutions of 16 and
-    32 channels and depthwise ones (docs/benchmarks.md). The others keep col2im, which measured faster:
-    unpadded convolutions (LeNet's 5x5) padded to full, 1x1 ones, and 16 -> 32 channels, where the
-    gradient's product has the fewer rows.
+    kh kw adds of runs, which cost more: the whole backward runs 1.1x faster for ResNet's 3x3 convolutions
+    of 16 and 32 channels and 1.6x for MobileNet's depthwise ones (docs/benchmarks.md). The others keep
+    col2im, which measured faster for them: unpadded convolutions (LeNet's 5x5) padded to full, 1x1 ones,
+    and 16 -> 32 channels, where the gradient's product has the fewer rows.
     """
     top, bottom, left, right = geometry.padding
     span_h, span_w = geometry.span
