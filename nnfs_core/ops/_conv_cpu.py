@@ -17,7 +17,8 @@ cache (a new array), so no whole-batch column buffer exists and no cache views s
 and zero padding reads shifted rows (``im2col_same_width``, the common 3x3 pad 1 case); other stride-1
 convolutions compute ``weight^T @ g`` on rows of the padded width so that col2im adds long runs
 (``col2im_rows``); the rest copies windows (``im2col``/``col2im``). A "same" convolution's input gradient
-is a same convolution of g with the flipped kernel instead (``_input_gradient``).
+is a same convolution of g with the flipped kernel instead (``_input_gradient``), and a pointwise (1x1,
+unpadded) convolution needs no columns at all (``_pointwise``).
 """
 
 from __future__ import annotations
@@ -118,6 +119,12 @@ class _ConvPlan:
         buffer = scratch.buffer("cols", (self.rows * batch * out_height * self.widest,), self.dtype)
         return buffer[:self.rows * batch * out_height * width].reshape(self.groups, self.rows // self.groups, -1)
 
+    @property
+    def pointwise(self) -> bool:
+        """A 1x1 convolution with stride 1, no padding and no groups: x is its own column matrix."""
+        g = self.geometry
+        return g.kernel == (1, 1) and g.stride == (1, 1) and not any(g.padding) and self.groups == 1
+
     def im2col(self, padded: Array, start: int, stop: int, cols: Array) -> Array:
         """Samples start:stop's columns into ``cols``, from what forward padded (one layout per path)."""
         g = self.geometry
@@ -134,9 +141,11 @@ def _conv_plan(geometry: WindowGeometry, channels: int, weight: Array, groups: i
 
 def conv2d(x: Array, weight: Array, bias: Array | None, geometry: WindowGeometry, groups: int,
            mode: str) -> tuple[Array, Array]:
-    """``Ops.conv2d``; the cache is the padded input (flat with guards on the same-width path), a new array."""
+    """``Ops.conv2d``; the cache is the padded input (flat with guards on the same-width path), or x itself."""
     batch, channels = x.shape[:2]
     plan = _conv_plan(geometry, channels, weight, groups, mode)
+    if plan.pointwise:
+        return _pointwise(x, weight, bias, plan), x
     y = np.empty((batch, weight.shape[0], *geometry.out), dtype=plan.dtype)
     top, bottom = geometry.padding[:2]
     padded = pad_rows(x, top, bottom, plan.guard) if plan.same_width else pad(x, geometry.padding, mode)
@@ -163,6 +172,8 @@ def conv2d_backward(grad: Array, padded: Array, weight: Array, grad_weight: Arra
     batch = grad.shape[0]
     channels = weight.shape[1] * groups
     plan = _conv_plan(geometry, channels, weight, groups, mode)
+    if plan.pointwise:
+        return _pointwise_backward(grad, padded, weight, grad_weight, grad_bias, plan, input_grad)
     flipped = input_grad and _same(plan)  # d x as a convolution of its own, after the loop
     grad_x = np.empty((batch, channels, *geometry.size), dtype=plan.dtype) if input_grad and not flipped else None
     weight3 = weight.reshape(groups, weight.shape[0] // groups, -1)
@@ -180,6 +191,49 @@ def conv2d_backward(grad: Array, padded: Array, weight: Array, grad_weight: Arra
         np.copyto(grad_bias, sum(part[1] for part in sums))
     if flipped:
         return _input_gradient(grad, weight, geometry, groups)
+    return grad_x
+
+
+def _pointwise(x: Array, weight: Array, bias: Array | None, plan: _ConvPlan) -> Array:
+    """A pointwise convolution: y[n] = W x[n], one product per sample on x's own layout (a new array).
+
+    With a 1x1 kernel and no padding a sample's (C, H W) block is already its column matrix, so there is
+    no im2col, no transposing copy into (O, N, OH, OW) and back: forward 1.4x-1.9x and backward 1.1x-2.3x
+    faster on MobileNet's pointwise convolutions (docs/benchmarks.md).
+    """
+    batch, out_channels = x.shape[0], weight.shape[0]
+    y = np.empty((batch, out_channels, *plan.geometry.out), dtype=plan.dtype)
+    weight2 = weight.reshape(out_channels, plan.channels)
+
+    def run(first: int, last: int) -> None:
+        samples = x[first:last].reshape(last - first, plan.channels, -1)
+        out = y[first:last].reshape(last - first, out_channels, -1)
+        np.matmul(weight2, samples, out=out)
+        if bias is not None:
+            out += bias[:, None]
+
+    _over_runs(batch, run, hold_blas=True)
+    return y
+
+
+def _pointwise_backward(grad: Array, x: Array, weight: Array, grad_weight: Array, grad_bias: Array | None,
+                        plan: _ConvPlan, input_grad: bool) -> Array | None:
+    """Gradients of `_pointwise`: d x[n] = W^T g[n]; d W = sum over n of g[n] x[n]^T, summed in run order."""
+    batch, out_channels = grad.shape[0], weight.shape[0]
+    grad_x = np.empty((batch, plan.channels, *plan.geometry.size), dtype=plan.dtype) if input_grad else None
+    weight_t = weight.reshape(out_channels, plan.channels).T
+
+    def run(first: int, last: int) -> tuple[Array, Array]:
+        g = grad[first:last].reshape(last - first, out_channels, -1)
+        if grad_x is not None:
+            np.matmul(weight_t, g, out=grad_x[first:last].reshape(last - first, plan.channels, -1))
+        samples = x[first:last].reshape(last - first, plan.channels, -1)
+        return np.matmul(g, samples.transpose(0, 2, 1)).sum(axis=0), g.sum(axis=(0, 2))
+
+    sums = _over_runs(batch, run, hold_blas=True)
+    np.copyto(grad_weight, sum(part[0] for part in sums).reshape(grad_weight.shape))  # fixed order: deterministic
+    if grad_bias is not None:
+        np.copyto(grad_bias, sum(part[1] for part in sums))
     return grad_x
 
 
