@@ -186,12 +186,17 @@ def conv2d_backward(grad: Array, padded: Array, weight: Array, grad_weight: Arra
         return sums
 
     sums = _over_runs(batch, run, hold_blas=True)
-    np.copyto(grad_weight, sum(part[0] for part in sums).reshape(grad_weight.shape))  # fixed order: deterministic
-    if grad_bias is not None:
-        np.copyto(grad_bias, sum(part[1] for part in sums))
+    _store_sums(sums, grad_weight, grad_bias)
     if flipped:
         return _input_gradient(grad, weight, geometry, groups)
     return grad_x
+
+
+def _store_sums(sums: list[tuple[Array, Array]], grad_weight: Array, grad_bias: Array | None) -> None:
+    """Each run's weight and bias gradient sums, added in run order (fixed: deterministic), into the layer's."""
+    np.copyto(grad_weight, np.reshape(sum(part[0] for part in sums), grad_weight.shape))
+    if grad_bias is not None:
+        np.copyto(grad_bias, sum(part[1] for part in sums))
 
 
 def _pointwise(x: Array, weight: Array, bias: Array | None, plan: _ConvPlan) -> Array:
@@ -231,9 +236,7 @@ def _pointwise_backward(grad: Array, x: Array, weight: Array, grad_weight: Array
         return np.matmul(g, samples.transpose(0, 2, 1)).sum(axis=0), g.sum(axis=(0, 2))
 
     sums = _over_runs(batch, run, hold_blas=True)
-    np.copyto(grad_weight, sum(part[0] for part in sums).reshape(grad_weight.shape))  # fixed order: deterministic
-    if grad_bias is not None:
-        np.copyto(grad_bias, sum(part[1] for part in sums))
+    _store_sums(sums, grad_weight, grad_bias)
     return grad_x
 
 
