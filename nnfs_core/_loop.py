@@ -16,6 +16,7 @@ import numpy as np
 from nnfs_core._accumulate import GradientAccumulator
 from nnfs_core._finite_step import apply_finite_step
 from nnfs_core.errors import ConfigError, TrainingDivergedError
+from nnfs_core.layers.composite import infer_through
 from nnfs_core.protocols import loss_backward, loss_forward, run_backward, run_forward
 from nnfs_core.strategies.base import Strategy
 
@@ -95,7 +96,10 @@ def _start_epoch(network: Any, progress: FitProgress, epoch: int, names: list[st
 
 
 def forward(layers: list[Any], x: Array, training: bool = False) -> Array:
-    """The output of a pass through ``layers``: each cache is dropped as soon as its layer is done."""
+    """The output of a pass through ``layers``: each cache is dropped as soon as its layer is done. Inference
+    folds each BatchNorm into a convolution or Dense before it (``infer_through``)."""
+    if not training:
+        return infer_through(layers, x)
     for layer in layers:
         x = run_forward(layer, x, training=training)[0]
     return x

@@ -9,6 +9,7 @@ and a ``get_config`` read off the constructor's signature). No ``__init__`` here
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -31,6 +32,8 @@ __all__ = [
     "Array",
     "run_forward",
     "run_backward",
+    "run_inference",
+    "inference_shortcut",
     "loss_forward",
     "loss_backward",
 ]
@@ -321,6 +324,36 @@ def run_forward(layer: Any, x: Array, *, training: bool = False) -> tuple[Array,
     if method is None:
         return layer.forward(x, training=training), STATEFUL
     return method(x, training=training)
+
+
+def run_inference(layer: Any, x: Array) -> Array:
+    """The output of any layer in inference mode, keeping no cache: its ``inference_pass`` when it has one (a
+    composite's, which folds a BatchNorm into the layer before it: ``layers.composite.infer_through``), else
+    ``run_forward(layer, x, training=False)``'s output."""
+    method = inference_shortcut(layer, "inference_pass")
+    if method is None:
+        return run_forward(layer, x, training=False)[0]
+    return method(x)
+
+
+def inference_shortcut(layer: Any, name: str) -> Any:
+    """``layer``'s method ``name`` (``inference_pass``, ``fold_affine``, ``inference_affine``) when its class
+    may use it, else None. An inference shortcut stands for the forward pass of the class that defines it,
+    so a subclass that overrides ``forward_pass`` below it (``Masked`` under ``Sequential``, a layer that
+    shifts BatchNorm's output) does not inherit it: it runs its own forward."""
+    method = getattr(layer, name, None)
+    if method is None or not callable(method) or not _shortcut_is_current(layer.__class__, name):
+        return None
+    return method
+
+
+@functools.cache
+def _shortcut_is_current(cls: Any, name: str) -> bool:
+    def owner(attribute: str) -> type | None:
+        return next((klass for klass in cls.__mro__ if attribute in vars(klass)), None)
+
+    defined, forward = owner(name), owner("forward_pass") or owner("forward")
+    return defined is not None and (forward is None or issubclass(defined, forward))
 
 
 def run_backward(layer: Any, grad: Array, cache: Any) -> Array:

@@ -107,6 +107,17 @@ class BatchNorm(BaseLayer):
             self.state["running_var"], momentum=self.momentum, eps=self.eps, training=training)
         return y, (x_hat, inv_std, training)
 
+    def inference_affine(self) -> tuple[Array, Array]:
+        """``(scale, shift)`` per channel with inference's output x scale + shift: scale = weight / sqrt(var +
+        eps), shift = bias - mean scale, from the running statistics. A convolution or Dense right before
+        takes them into its weights (``layers.composite.infer_through``)."""
+        mean, var = self.state["running_mean"], self.state["running_var"]
+        scale = (1.0 / np.sqrt(var + self.eps)).astype(self.dtype)  # as ops.batch_norm's inv_std
+        if self.affine:
+            scale = scale * self.params["weight"]
+        shift = -mean * scale if not self.affine else self.params["bias"] - mean * scale
+        return scale, shift
+
     def backward_pass(self, grad: Array, cache: Any) -> Array:
         """dx = w / std * (g - mean(g) - x_hat * mean(g * x_hat)), the means per channel (batch statistics);
         dx = w / std * g with the running statistics, which are constants."""

@@ -10,7 +10,7 @@ import numpy as np
 from nnfs_core.errors import ConfigError
 from nnfs_core.layers import _merges
 from nnfs_core.layers.composite import CompositeLayer, backward_through
-from nnfs_core.protocols import Array, run_forward
+from nnfs_core.protocols import Array, run_forward, run_inference
 from nnfs_core.validation import check_choice, check_int
 
 __all__ = ["Branch"]
@@ -76,6 +76,9 @@ class Branch(CompositeLayer):
         outputs = [output for output, _ in results]
         # the cache keeps the outputs by reference: multiply's gradient needs them, concatenate their widths
         return _merges.merge(self.merge, outputs, self.axis), ([cache for _, cache in results], outputs)
+
+    def inference_pass(self, x: Array) -> Array:
+        return _merges.merge(self.merge, [run_inference(branch, x) for branch in self._branches], self.axis)
 
     def backward_pass(self, grad: Array, cache: Any) -> Array:
         caches, outputs = cache

@@ -17,15 +17,15 @@ real input shape, and refused, before it allocates anything. A composite builds 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from nnfs_core.errors import ShapeError
-from nnfs_core.protocols import Array, BaseLayer, run_backward, run_forward
+from nnfs_core.protocols import Array, BaseLayer, inference_shortcut, run_backward, run_forward, run_inference
 
-__all__ = ["CompositeLayer", "forward_through", "backward_through"]
+__all__ = ["CompositeLayer", "forward_through", "backward_through", "infer_through"]
 
 
 class CompositeLayer(BaseLayer):
@@ -55,6 +55,12 @@ class CompositeLayer(BaseLayer):
     def parallel(self) -> bool:  # type: ignore[override]
         """A composite is worth cutting over threads when one of its children is (a residual of convolutions)."""
         return any(getattr(child, "parallel", False) for _, child in self.children())
+
+    def inference_pass(self, x: Array) -> Array:
+        """The output in inference mode with no cache kept (``run_inference``). Composites whose children
+        run one after another override it with `infer_through`, which folds a BatchNorm into the layer
+        before it; this default is the forward pass's output."""
+        return self.forward_pass(x, training=False)[0]
 
     def build_child(self, layer: Any, input_shape: tuple[int, ...], *, rng: np.random.Generator,
                     dtype: Any) -> tuple[int, ...]:
@@ -154,6 +160,36 @@ def forward_through(layers: Sequence[Any], x: Array, *, training: bool) -> tuple
         x, cache = run_forward(layer, x, training=training)
         caches.append(cache)
     return x, caches
+
+
+def infer_through(layers: Sequence[Any], x: Array) -> Array:
+    """Apply ``layers`` in order in inference mode, keeping no cache (predict, evaluate, validation).
+
+    A layer followed by one whose inference is a per-channel affine map (BatchNorm's ``inference_affine``:
+    y = x scale + shift over axis 1) runs as one layer with it when it can take that map into its own weights
+    (``fold_affine``: a convolution's or Dense's weight scale W, bias scale b + shift). The pair then costs
+    one pass instead of two; the result is the same up to rounding (docs/architecture.md, "Inference").
+    """
+    index = 0
+    while index < len(layers):
+        folded = _folded(layers[index], layers[index + 1]) if index + 1 < len(layers) else None
+        if folded is None:
+            x = run_inference(layers[index], x)
+            index += 1
+        else:
+            x = folded(x)
+            index += 2
+    return x
+
+
+def _folded(layer: Any, following: Any) -> Callable[[Array], Array] | None:
+    """``layer`` then ``following`` as one function, when ``following`` is affine in inference and ``layer``
+    can fold it; else None."""
+    fold, affine = inference_shortcut(layer, "fold_affine"), inference_shortcut(following, "inference_affine")
+    if fold is None or affine is None:
+        return None
+    scale_shift = affine()
+    return None if scale_shift is None else fold(*scale_shift)
 
 
 def backward_through(layers: Sequence[Any], grad: Array, caches: Sequence[Any],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -101,6 +102,17 @@ class Dense(BaseLayer):
             return y, x
         y, activation_cache = run_forward(self._activation, y, training=training)
         return y, (x, activation_cache)
+
+    def fold_affine(self, scale: Array, shift: Array) -> Callable[[Array], Array] | None:
+        """This layer followed by y scale + shift per output, as one affine map for inference: weight
+        scale[o] W[o], bias scale[o] b[o] + shift[o] (a BatchNorm after it, ``layers.composite.infer_through``).
+        None with an activation, or on inputs with more than one axis per sample (the BatchNorm would then
+        normalise another axis)."""
+        if self._activation is not None or len(self.output_shape) != 1:  # type: ignore[arg-type]
+            return None
+        weight = self.params["weight"] * scale[:, None]
+        bias = shift if "bias" not in self.params else self.params["bias"] * scale + shift
+        return lambda x: self.ops.affine(x, weight, bias)
 
     def backward_pass(self, grad: Array, cache: Any) -> Array:
         x = cache

@@ -8,7 +8,7 @@ import numpy as np
 
 from nnfs_core.errors import ShapeError
 from nnfs_core.layers.composite import CompositeLayer, backward_through
-from nnfs_core.protocols import Array, run_forward
+from nnfs_core.protocols import Array, run_forward, run_inference
 
 __all__ = ["Residual"]
 
@@ -69,6 +69,10 @@ class Residual(CompositeLayer):
             return y + x, (body_cache, None)
         shortcut, projection_cache = run_forward(self._projection, x, training=training)
         return y + shortcut, (body_cache, projection_cache)
+
+    def inference_pass(self, x: Array) -> Array:
+        y = run_inference(self._body, x)
+        return y + (x if self._projection is None else run_inference(self._projection, x))
 
     def backward_pass(self, grad: Array, cache: Any) -> Array:
         body_cache, projection_cache = cache

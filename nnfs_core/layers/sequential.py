@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnfs_core.errors import ConfigError
-from nnfs_core.layers.composite import CompositeLayer, backward_through, forward_through
+from nnfs_core.layers.composite import CompositeLayer, backward_through, forward_through, infer_through
 from nnfs_core.protocols import Array
 
 __all__ = ["Sequential"]
@@ -60,6 +60,9 @@ class Sequential(CompositeLayer):
 
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         return forward_through(self._layers, x, training=training)
+
+    def inference_pass(self, x: Array) -> Array:
+        return infer_through(self._layers, x)
 
     def backward_pass(self, grad: Array, cache: Any) -> Array:
         sums: dict[int, dict[str, Array]] = {}

@@ -17,6 +17,7 @@ cut over threads and cache-sized pieces is the backend's business (docs/architec
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -152,11 +153,23 @@ class ConvolutionBase(BaseLayer):
 
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         """y for the batch x, and the backend's cache (the padded input, owned by this call) for backward."""
+        return self._convolve(x, self.params["weight"], self.params.get("bias"))
+
+    def _convolve(self, x: Array, weight: Array, bias: Array | None) -> tuple[Array, Any]:
         check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
         x = x.reshape(x.shape[0], x.shape[1], *self._size)
-        y, cache = self.ops.conv2d(x, self._as_2d(self.params["weight"]), self.params.get("bias"), self._geometry,
-                                   groups=self._groups, padding_mode=self.padding_mode)
+        y, cache = self.ops.conv2d(x, self._as_2d(weight), bias, self._geometry, groups=self._groups,
+                                   padding_mode=self.padding_mode)
         return (y.reshape(*y.shape[:2], self._out[1]) if self._one_d else y), cache
+
+    def fold_affine(self, scale: Array, shift: Array) -> Callable[[Array], Array]:
+        """This convolution followed by y scale + shift per output channel, as one convolution for inference:
+        weight scale[o] W[o], bias scale[o] b[o] + shift[o]. A BatchNorm after it folds in this way in
+        predict and evaluate (``nnfs_core.layers.composite.infer_through``)."""
+        weight = self.params["weight"]
+        weight = weight * scale.reshape(-1, *(1,) * (weight.ndim - 1))
+        bias = shift if "bias" not in self.params else self.params["bias"] * scale + shift
+        return lambda x: self._convolve(x, weight, bias)[0]
 
     def backward_pass(self, grad: Array, cache: Any) -> Array:
         batch = grad.shape[0]
