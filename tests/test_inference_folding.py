@@ -65,8 +65,13 @@ FOLDED_MODELS = {
     "depthwise_and_grouped": ([{"name": "depthwise_conv2d", "kernel_size": 3, "depth_multiplier": 2, "padding": 1},
                                "batch_norm", _conv(4, 1, groups=2), "batch_norm", "flatten",
                                {"name": "dense", "output_size": 3}], (2, 6, 6)),
-    "conv1d": ([{"name": "conv1d", "out_channels": 4, "kernel_size": 3, "dilation": 2}, "batch_norm", "flatten",
+    "conv1d": ([{"name": "conv1d", "out_channels": 4, "kernel_size": 3, "dilation": 2}, "batch_norm",
+                {"name": "max_pool1d", "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}, "flatten",
                 {"name": "dense", "output_size": 3}], (3, 12)),
+    "pooling": ([_conv(4, padding=1), "batch_norm", "relu", {"name": "max_pool2d", "kernel_size": 2},
+                 _conv(3, padding=1), "batch_norm",
+                 {"name": "max_pool2d", "kernel_size": 3, "stride": 2, "padding": 1, "dilation": 1, "ceil_mode": True},
+                 "flatten", {"name": "dense", "output_size": 3}], (2, 9, 9)),
     "residual_and_branch": ([_conv(4, padding=1, use_bias=False), "batch_norm", "relu",
                              {"name": "residual",
                               "body": [_conv(4, padding=1), "batch_norm", "relu", _conv(6, padding=1), "batch_norm"],
@@ -97,6 +102,16 @@ def test_folding_in_float32_stays_within_rounding(ops):
     x = np.random.default_rng(0).normal(size=(9, *shape)).astype(np.float32)
     expected = _unfolded(net, x)
     np.testing.assert_allclose(net.predict(x), expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_inference_max_pooling_on_the_cpu_backend_keeps_no_winning_taps(monkeypatch):
+    layers, shape = FOLDED_MODELS["pooling"]
+    net = _built(layers, shape, "cpu")
+    x = np.random.default_rng(5).normal(size=(7, *shape))
+    expected = _unfolded(net, x)
+    backend = type(net.ops)
+    monkeypatch.setattr(backend, "max_pool2d", lambda *args: pytest.fail("inference asked for the winning taps"))
+    np.testing.assert_allclose(net.predict(x), expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
 
 
 def test_evaluate_scores_the_folded_outputs():

@@ -209,6 +209,19 @@ def test_cpu_pooling_equals_the_reference(split):
         _assert_same(results[1], results[0])
 
 
+@pytest.mark.parametrize("split", [False, True], ids=["whole", "threads"])
+def test_cpu_inference_max_pooling_is_the_training_pass_output(split):
+    rng = np.random.default_rng(14 + split)
+    for _ in range(16):
+        geometry = _geometry(rng, pool=True)
+        x = rng.standard_normal((int(rng.integers(1, 6)), int(rng.integers(1, 4)), *geometry.size))
+        x[rng.random(x.shape) < 0.05] = np.nan  # a NaN wins its windows on both passes, as in PyTorch
+        with forced_split() if split else nullcontext():
+            got = CPU.max_pool2d_inference(x, geometry)
+        np.testing.assert_array_equal(got, REFERENCE.max_pool2d(x, geometry)[0])
+        assert got.dtype == x.dtype
+
+
 def test_cpu_window_kernels_keep_float32():
     rng = np.random.default_rng(5)
     geometry = WindowGeometry.fitting((6, 6), (3, 3), padding=(1, 1, 1, 1))

@@ -50,7 +50,7 @@ from nnfs_core.ops.geometry import WindowGeometry
 from nnfs_core.protocols import Array
 
 __all__ = ["conv2d", "conv2d_backward", "conv_transpose2d", "conv_transpose2d_backward", "max_pool2d",
-           "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
+           "max_pool2d_inference", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
 
 _PIECE_BYTES = 8 * 2**20  # scratch per piece of a batch (see _ConvPlan.sample_bytes): stays in the L3 cache
 
@@ -456,6 +456,23 @@ def max_pool2d(x: Array, geometry: WindowGeometry) -> tuple[Array, Array]:
 
     _over_pieces(batch, _pool_sample_bytes(channels, geometry, x.dtype.itemsize), piece)
     return y, argmax
+
+
+def max_pool2d_inference(x: Array, geometry: WindowGeometry) -> Array:
+    """``Ops.max_pool2d_inference``: the running maximum over the taps, one pass each, and nothing else."""
+    batch, channels = x.shape[:2]
+    y = np.empty((batch, channels, *geometry.out), dtype=x.dtype)
+    padded = pad(x, geometry.padding, "zeros", value=-np.inf)
+
+    def piece(scratch: Scratch, start: int, stop: int) -> None:
+        taps = _taps(padded[start:stop], geometry)
+        best = y[start:stop]
+        np.copyto(best, next(taps)[1])
+        for _, window in taps:
+            np.maximum(best, window, out=best)
+
+    _over_pieces(batch, _pool_sample_bytes(channels, geometry, x.dtype.itemsize), piece)
+    return y
 
 
 def max_pool2d_backward(grad: Array, argmax: Array, geometry: WindowGeometry) -> Array:

@@ -252,6 +252,11 @@ class Ops:
         argmax = taps.argmax(axis=0)
         return xp.take_along_axis(taps, argmax[None], axis=0)[0], argmax
 
+    def max_pool2d_inference(self, x: Array, geometry: WindowGeometry) -> Array:
+        """``max_pool2d``'s output alone, for inference (no winning taps kept). A backend that overrides
+        ``max_pool2d`` gets this for free; the CPU backend's skips the bookkeeping of which tap won."""
+        return self.max_pool2d(x, geometry)[0]
+
     def max_pool2d_backward(self, grad: Array, cache: Any, geometry: WindowGeometry) -> Array:
         """d loss / d x of ``max_pool2d``: each window's gradient goes to the tap that won."""
         grad_padded = self.xp.zeros((*grad.shape[:2], *geometry.padded), dtype=grad.dtype)

@@ -204,6 +204,9 @@ class CPUOps(Ops):
     def max_pool2d(self, x: Array, geometry: WindowGeometry) -> tuple[Array, Any]:
         return _conv_cpu.max_pool2d(x, geometry)
 
+    def max_pool2d_inference(self, x: Array, geometry: WindowGeometry) -> Array:
+        return _conv_cpu.max_pool2d_inference(x, geometry)
+
     def max_pool2d_backward(self, grad: Array, cache: Any, geometry: WindowGeometry) -> Array:
         return _conv_cpu.max_pool2d_backward(grad, cache, geometry)
 

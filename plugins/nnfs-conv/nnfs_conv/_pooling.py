@@ -90,6 +90,10 @@ class PoolBase(BaseLayer):
         """The pooled (N, C, OH, OW) batch and what backward needs, from ``self.ops``."""
         raise NotImplementedError
 
+    def _pool_inference(self, x: Array) -> Array:
+        """The pooled (N, C, OH, OW) batch alone, for inference; a subclass may skip what backward needs."""
+        return self._pool(x)[0]
+
     def _unpool(self, grad: Array, cache: Any) -> Array:
         """d loss / d x (N, C, H, W) from d loss / d y (N, C, OH, OW) and ``_pool``'s cache."""
         raise NotImplementedError
@@ -100,6 +104,13 @@ class PoolBase(BaseLayer):
         batch, channels = x.shape[0], x.shape[1]
         y, cache = self._pool(x.reshape(batch, channels, *self._size))
         return (y.reshape(batch, channels, self._out[1]) if self._one_d else y), cache
+
+    def inference_pass(self, x: Array) -> Array:
+        """The pooled batch in inference, keeping nothing for backward (``run_inference``)."""
+        check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
+        batch, channels = x.shape[0], x.shape[1]
+        y = self._pool_inference(x.reshape(batch, channels, *self._size))
+        return y.reshape(batch, channels, self._out[1]) if self._one_d else y
 
     def backward_pass(self, grad: Array, cache: Any) -> Array:
         batch, channels = grad.shape[0], grad.shape[1]

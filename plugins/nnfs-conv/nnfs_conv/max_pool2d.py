@@ -42,5 +42,8 @@ class MaxPool2D(PoolBase):
     def _pool(self, x: Array) -> tuple[Array, Any]:
         return self.ops.max_pool2d(x, self._geometry)  # (y, each window's winning tap)
 
+    def _pool_inference(self, x: Array) -> Array:
+        return self.ops.max_pool2d_inference(x, self._geometry)  # the maxima alone: no winning taps kept
+
     def _unpool(self, grad: Array, argmax: Any) -> Array:
         return self.ops.max_pool2d_backward(grad, argmax, self._geometry)
