@@ -88,6 +88,22 @@ def test_cpu_relu_split_over_threads_equals_the_reference(split_everything):
     np.testing.assert_array_equal(tuned.relu_backward(grad, y), reference.relu_backward(grad, y))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int32])
+@pytest.mark.parametrize("shape", [(7,), (3, 256), (5, 3, 7, 11), (2, 1030)])
+def test_cpu_relu_against_a_row_of_zeros_gives_the_same_bits(dtype, shape):
+    x = (RNG.standard_normal(shape) * 4).astype(dtype)
+    if x.dtype.kind == "f":
+        flat = x.reshape(-1)
+        flat[[0, -1]] = np.nan, -np.inf
+        flat[1::5] = -0.0
+    reference, tuned = ops.get("numpy"), ops.get("cpu")
+    for view in (x, x[::-1], x.T):  # contiguous, and strided views that take the plain path
+        got, expected = tuned.relu(view), reference.relu(view)
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("affine", [True, False])
 def test_cpu_batch_norm_split_by_channels_equals_the_reference(split_everything, training, affine):

@@ -28,6 +28,32 @@ __all__ = ["CPUOps"]
 _SPLIT_MIN = 1 << 20  # elements below which one thread is quicker than handing work to another
 
 
+_ZERO_ROW = 256  # floats per row of ``_max_zero``'s zeros: 1 KiB (rows of 4 KiB meet 4K aliasing: 2x slower)
+_ZEROS: dict[np.dtype[Any], Array] = {}
+
+
+def _max_zero(x: Array, out: Array) -> None:
+    """out = max(x, 0), as ``np.maximum(x, 0, out=out)``, the same values.
+
+    NumPy's float maximum against a scalar runs a loop without SIMD on AVX2 machines (NumPy 2.4, AMD EPYC:
+    1.5 ms for 8 MiB of float32, where an add takes 0.5), while its two-array loop is vectorised. So x is
+    read as rows of ``_ZERO_ROW`` and compared with one row of zeros broadcast over them (the rest, under a
+    row, against the scalar): ReLU's forward 1.5x-2.2x faster (docs/benchmarks.md).
+    """
+    if x.dtype.kind != "f" or not (x.flags.c_contiguous and out.flags.c_contiguous) or x.size < _ZERO_ROW:
+        np.maximum(x, 0, out=out)
+        return
+    zeros = _ZEROS.get(x.dtype)
+    if zeros is None:
+        zeros = np.zeros(_ZERO_ROW, x.dtype)
+        zeros.flags.writeable = False
+        _ZEROS[x.dtype] = zeros
+    flat, target = x.reshape(-1), out.reshape(-1)
+    bulk = flat.size - flat.size % _ZERO_ROW
+    np.maximum(flat[:bulk].reshape(-1, _ZERO_ROW), zeros, out=target[:bulk].reshape(-1, _ZERO_ROW))
+    np.maximum(flat[bulk:], 0, out=target[bulk:])
+
+
 class CPUOps(Ops):
     """The tuned CPU backend (the default): threads and the BLAS policy of the module docstring.
 
@@ -75,7 +101,7 @@ class CPUOps(Ops):
     # -- elementwise kernels -----------------------------------------------------------------------------
     def relu(self, x: Array) -> Array:
         y = np.empty(x.shape, x.dtype)
-        self._each(lambda start, stop: np.maximum(x[start:stop], 0, out=y[start:stop]), self._rows(len(x), x.size))
+        self._each(lambda start, stop: _max_zero(x[start:stop], y[start:stop]), self._rows(len(x), x.size))
         return y
 
     def relu_backward(self, grad: Array, y: Array) -> Array:
