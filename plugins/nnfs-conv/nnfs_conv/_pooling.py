@@ -100,17 +100,21 @@ class PoolBase(BaseLayer):
 
     def forward_pass(self, x: Array, *, training: bool = False) -> tuple[Array, Any]:
         """The pooled batch, and what backward needs (a new array owned by this call, or None)."""
-        check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
-        batch, channels = x.shape[0], x.shape[1]
-        y, cache = self._pool(x.reshape(batch, channels, *self._size))
-        return (y.reshape(batch, channels, self._out[1]) if self._one_d else y), cache
+        y, cache = self._pool(self._maps(x))
+        return self._pooled(y), cache
 
     def inference_pass(self, x: Array) -> Array:
         """The pooled batch in inference, keeping nothing for backward (``run_inference``)."""
+        return self._pooled(self._pool_inference(self._maps(x)))
+
+    def _maps(self, x: Array) -> Array:
+        """The checked batch as (N, C, H, W) (height 1 for a 1-D layer)."""
         check_batch(type(self).__name__, x.shape, self.input_shape, self._layout)
-        batch, channels = x.shape[0], x.shape[1]
-        y = self._pool_inference(x.reshape(batch, channels, *self._size))
-        return y.reshape(batch, channels, self._out[1]) if self._one_d else y
+        return x.reshape(x.shape[0], x.shape[1], *self._size)
+
+    def _pooled(self, y: Array) -> Array:
+        """(N, C, OH, OW) as the layer's output: (N, C, OW) for a 1-D layer."""
+        return y.reshape(y.shape[0], y.shape[1], self._out[1]) if self._one_d else y
 
     def backward_pass(self, grad: Array, cache: Any) -> Array:
         batch, channels = grad.shape[0], grad.shape[1]
