@@ -328,8 +328,8 @@ def run_forward(layer: Any, x: Array, *, training: bool = False) -> tuple[Array,
 
 def run_inference(layer: Any, x: Array) -> Array:
     """The output of any layer in inference mode, keeping no cache: its ``inference_pass`` when it has one (a
-    composite's, which folds a BatchNorm into the layer before it: ``layers.composite.infer_through``), else
-    ``run_forward(layer, x, training=False)``'s output."""
+    composite's, which folds a BatchNorm into the layer before it: ``layers.composite.infer_through``; max
+    pooling's, which keeps no winning taps), else ``run_forward(layer, x, training=False)``'s output."""
     method = inference_shortcut(layer, "inference_pass")
     if method is None:
         return run_forward(layer, x, training=False)[0]
