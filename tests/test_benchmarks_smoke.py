@@ -154,6 +154,20 @@ def test_the_layer_profile_prints_one_row_per_layer_and_the_whole_step():
     assert "**whole training step**" in rows[-1]
 
 
+def test_the_inference_profile_times_predicts_steps_with_the_folded_batch_norm_as_one_row():
+    command = [sys.executable, "-m", "benchmarks.profile_layers", "resnet", "--inference", "--contenders", "nnfs",
+               "--repeats", "1", "--threads", "1"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| # | layer | output | nnfs ms |"
+    layers = [row.split(" | ")[1] for row in rows[1:-2]]
+    assert layers == ["Conv2D+BatchNorm", "ReLU", "Residual", "ReLU", "MaxPool2D", "Residual", "ReLU", "MaxPool2D",
+                      "GlobalAvgPool2D", "Dense"]
+    assert float(rows[-1].strip("| ").split(" | ")[-1]) > 0
+    assert "**whole predict batch**" in rows[-1]
+
+
 def test_the_layer_profile_refuses_an_unknown_contender():
     done = subprocess.run([sys.executable, "-m", "benchmarks.profile_layers", "lenet", "--contenders", "jax"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)

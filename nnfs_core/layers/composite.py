@@ -17,6 +17,7 @@ real input shape, and refused, before it allocates anything. A composite builds 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ import numpy as np
 from nnfs_core.errors import ShapeError
 from nnfs_core.protocols import Array, BaseLayer, inference_shortcut, run_backward, run_forward, run_inference
 
-__all__ = ["CompositeLayer", "forward_through", "backward_through", "infer_through"]
+__all__ = ["CompositeLayer", "forward_through", "backward_through", "infer_through", "inference_steps"]
 
 
 class CompositeLayer(BaseLayer):
@@ -170,16 +171,24 @@ def infer_through(layers: Sequence[Any], x: Array) -> Array:
     (``fold_affine``: a convolution's or Dense's weight scale W, bias scale b + shift). The pair then costs
     one pass instead of two; the result is the same up to rounding (docs/architecture.md, "Inference").
     """
+    for _, step in inference_steps(layers):
+        x = step(x)
+    return x
+
+
+def inference_steps(layers: Sequence[Any]) -> Iterator[tuple[list[Any], Callable[[Array], Array]]]:
+    """The steps `infer_through` takes, in order: the layers each covers (one, or a layer and the BatchNorm
+    folded into it) and the function it applies. ``python -m benchmarks.profile_layers --inference``
+    times them one by one."""
     index = 0
     while index < len(layers):
         folded = _folded(layers[index], layers[index + 1]) if index + 1 < len(layers) else None
         if folded is None:
-            x = run_inference(layers[index], x)
+            yield [layers[index]], functools.partial(run_inference, layers[index])
             index += 1
         else:
-            x = folded(x)
+            yield list(layers[index:index + 2]), folded
             index += 2
-    return x
 
 
 def _folded(layer: Any, following: Any) -> Callable[[Array], Array] | None:
