@@ -179,3 +179,31 @@ def test_folding_leaves_the_weights_and_the_training_pass_alone():
     net.predict(x)
     for name, value in (*net.named_parameters(), *net.named_state()):
         np.testing.assert_array_equal(value, before[name], err_msg=name)
+
+
+def test_a_layer_used_twice_folds_each_time_with_the_batch_norm_after_that_use(monkeypatch):
+    conv = Conv2D(3, 3, padding=1)
+    shared = Sequential([conv, BatchNorm(), "relu", conv, BatchNorm()])
+    net = _built([shared, "flatten", {"name": "dense", "output_size": 2}], (3, 5, 5), "cpu")
+    weight = conv.params["weight"].copy()
+    x = np.random.default_rng(6).normal(size=(5, 3, 5, 5))
+    expected = _unfolded(net, x)
+    calls = []
+    original = Conv2D.fold_affine
+    monkeypatch.setattr(Conv2D, "fold_affine", lambda self, scale, shift: calls.append(scale) or original(self, scale,
+                                                                                                           shift))
+    got = net.predict(x)
+    assert len(calls) == 2 and not np.array_equal(calls[0], calls[1])  # each use with its own BatchNorm
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+    np.testing.assert_array_equal(conv.params["weight"], weight)  # the shared weight itself is not scaled
+
+
+def test_validation_during_fit_scores_what_evaluate_scores(plain_sgd):
+    layers, shape = FOLDED_MODELS["conv_dense"]
+    net = Network(layers, plain_sgd(0.05), "cross_entropy", input_shape=shape, dtype="float64", seed=3).build()
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(24, *shape)), rng.integers(0, 3, 24)
+    history = net.fit(x, y, epochs=2, batch_size=8, validation_data=(x[:10], y[:10]), verbose=0)
+    assert history.history["val_loss"][-1] == pytest.approx(net.evaluate(x[:10], y[:10])["loss"], rel=1e-12)
+    assert net.evaluate(x[:10], y[:10])["loss"] == pytest.approx(
+        float(net.loss.forward(_unfolded(net, x[:10]), y[:10])), rel=1e-12)
