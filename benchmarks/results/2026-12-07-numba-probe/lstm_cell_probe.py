@@ -5,8 +5,9 @@ numba, which nnfs does not depend on: ``pip install numba`` in a scratch environ
 ``python lstm_cell_probe.py``. The NumPy side is nnfs-sequence's LSTM step as it is (``lstm.py``,
 ``_recur``): the four gates' pre-activations (i, f, o already halved through the weights) through one
 tanh, turned into sigmoids by ``a * scale + shift``, then the cell and ``h = o tanh(c)``. The numba side
-does the same in one pass per row, with tanh as a clamped rational function (Eigen's float tanh, 13/6),
-which the compiler vectorises; NumPy's float32 tanh has no SIMD loop on AVX2 processors.
+does the same in one pass per row, with tanh as a clamped rational function (Eigen's float tanh, 13/6:
+``lstm_numba.tanh_rational``), which the compiler vectorises; NumPy's float32 tanh has no SIMD loop on
+AVX2 processors.
 """
 
 import platform
@@ -16,26 +17,9 @@ from functools import partial
 import llvmlite.binding
 import numba
 import numpy as np
+from lstm_numba import HALF, tanh_rational
 
 BATCH, HIDDEN = 64, 128  # issue 19's LSTM benchmark: batch 64, hidden 128
-LIMIT = np.float32(7.90531110763549805)  # beyond it tanh rounds to +-1 in float32
-P = [np.float32(value) for value in (-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11,
-                                     5.12229709037114e-08, 1.48572235717979e-05, 6.37261928875436e-04,
-                                     4.89352455891786e-03)]
-Q = [np.float32(value) for value in (1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03,
-                                     4.89352518554385e-03)]
-P0, P1, P2, P3, P4, P5, P6 = P
-Q0, Q1, Q2, Q3 = Q
-HALF = np.float32(0.5)
-
-
-@numba.njit(fastmath=True, inline="always", error_model="numpy")
-def tanh_rational(x):  # noqa: ANN001, ANN201 - numba types it
-    x = min(max(x, -LIMIT), LIMIT)
-    x2 = x * x
-    p = ((((((P0 * x2 + P1) * x2 + P2) * x2 + P3) * x2 + P4) * x2 + P5) * x2 + P6) * x
-    q = ((Q0 * x2 + Q1) * x2 + Q2) * x2 + Q3
-    return p / q
 
 
 @numba.njit(fastmath=True, error_model="numpy")
